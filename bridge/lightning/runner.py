@@ -1,0 +1,256 @@
+"""Runs an :class:`~bridge.engine.Engine` inside a ``pl.Trainer``.
+
+``Engine._run_loop`` is Ignite's loop written as a generator that waits at
+:class:`~bridge.engine.engine.Phase` points. Here, Lightning's fit loop drives it:
+each hook in :data:`HOOK_TO_PHASE` resumes the loop when it waits there, and the
+loop's answer tells Lightning what to do next (serve a batch, skip the step, end
+the epoch, stop the Trainer).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Optional
+
+import pytorch_lightning as pl
+from torch import Tensor
+
+from bridge.engine.engine import Phase, _EngineTerminateException
+from bridge.engine.events import State
+
+if TYPE_CHECKING:
+    from bridge.engine.engine import Engine
+
+__all__ = ["HOOK_TO_PHASE", "run_engine"]
+
+#: The one mapping of Lightning's fit-loop hooks to the point of Ignite's run loop they resume.
+#: The events fired there are the ones Ignite fires at that point of its loop.
+HOOK_TO_PHASE: dict[str, Phase] = {
+    "on_train_start": Phase.RUN_START,  # STARTED
+    "on_train_epoch_start": Phase.EPOCH_START,  # EPOCH_STARTED
+    "train_dataloader.__next__": Phase.BATCH,  # GET_BATCH_STARTED, [DATALOADER_STOP_ITERATION], GET_BATCH_COMPLETED
+    "on_train_batch_start": Phase.ITERATION_START,  # ITERATION_STARTED
+    "training_step": Phase.STEP,  # process_function(engine, batch)
+    "on_train_batch_end": Phase.ITERATION_END,  # ITERATION_COMPLETED
+    "on_train_epoch_end": Phase.EPOCH_END,  # [TERMINATE_SINGLE_EPOCH], EPOCH_COMPLETED
+    "on_train_end": Phase.RUN_END,  # [TERMINATE], COMPLETED
+}
+
+# Lightning's file-writing and printing defaults, off in an Engine run unless trainer_kwargs ask.
+# CPU by default: Ignite's process function moves data itself, as the user wrote it.
+_ENGINE_TRAINER_DEFAULTS: dict[str, Any] = {
+    "accelerator": "cpu",
+    "devices": 1,
+    "logger": False,
+    "enable_checkpointing": False,
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+    "num_sanity_val_steps": 0,
+}
+
+# Lightning 2.x uses a torch pytree API that recent torch deprecates; it is not the user's concern.
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*", module=r"pytorch_lightning\.")
+
+# Lightning ends an epoch when the train dataloader is exhausted; when the epoch length is not
+# known yet, the loop ends it. A length is still reported so that Lightning does not prefetch
+# (prefetching would fetch batch i+1, and fire its GET_BATCH events, before iteration i runs).
+_UNKNOWN_EPOCH_LENGTH = sys.maxsize
+
+
+class _NoBatch:
+    """Stands for ``batch=None`` (``run(data=None)``): Lightning skips ``None`` batches."""
+
+    def __repr__(self) -> str:
+        return "<no batch>"
+
+
+_NO_BATCH = _NoBatch()
+
+
+class _LoopInterrupt(Exception):
+    """Carries a KeyboardInterrupt out of the loop through Lightning, which would ``sys.exit`` on it."""
+
+
+class _RunDriver:
+    """Resumes an engine's run loop from Lightning's hooks and steers the Trainer by its answer."""
+
+    def __init__(self, engine: Engine, waiting: Phase) -> None:
+        self.engine = engine
+        self.waiting = waiting
+        self.trainer: Optional[pl.Trainer] = None
+        self.skip_step = False
+        # the loop itself raised: the exception already went through Ignite's handling
+        self.loop_raised = False
+
+    def _resume(self, exception: Optional[BaseException] = None) -> None:
+        generator = self.engine._run_generator
+        assert generator is not None
+        try:
+            self.waiting = generator.throw(exception) if exception is not None else next(generator)
+        except StopIteration:
+            self.engine._run_generator = None
+            self.waiting = Phase.FINISHED
+        except BaseException as e:
+            self.engine._run_generator = None
+            self.waiting = Phase.FINISHED
+            self.loop_raised = True
+            if isinstance(e, KeyboardInterrupt):
+                raise _LoopInterrupt() from e
+            raise
+        if self.waiting >= Phase.RUN_END and self.trainer is not None:
+            self.trainer.should_stop = True
+
+    def at(self, phase: Phase) -> None:
+        """Lightning reached ``phase``: resume the loop if it waits there."""
+        if self.waiting is Phase.INTERRUPTED and phase is Phase.RUN_START:
+            self._resume()  # a new run() continues a paused one
+        if self.waiting is phase:
+            self._resume()
+        elif phase >= Phase.EPOCH_END and self.waiting < phase:
+            # Lightning ended the epoch or the run itself (a Lightning callback set should_stop,
+            # max_time, ...): for the Ignite loop that is terminate().
+            self.engine.should_terminate = True
+            self._resume(_EngineTerminateException())
+            if self.waiting is phase:
+                self._resume()
+
+    def next_batch(self) -> Any:
+        self.at(Phase.BATCH)
+        if Phase.ITERATION_START <= self.waiting <= Phase.ITERATION_END:
+            batch = self.engine.state.batch
+            return _NO_BATCH if batch is None else batch
+        raise StopIteration  # the loop ended this epoch (or the run)
+
+    def iteration_start(self, batch: Any) -> None:
+        if self.waiting is Phase.ITERATION_START:
+            # Lightning may have moved the batch to the device: the process function gets that one
+            self.engine.state.batch = None if batch is _NO_BATCH else batch
+        self.at(Phase.ITERATION_START)
+        self.skip_step = self.waiting is not Phase.STEP
+
+    def step(self) -> Any:
+        self.at(Phase.STEP)
+        return self.engine.state.output
+
+
+class _LoopData:
+    """The train dataloader Lightning iterates: each ``next`` lets the loop fetch one batch."""
+
+    def __init__(self, driver: _RunDriver) -> None:
+        self._driver = driver
+
+    def __len__(self) -> int:
+        state = self._driver.engine.state
+        return state.epoch_length if state.epoch_length is not None else _UNKNOWN_EPOCH_LENGTH
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return self._driver.next_batch()
+
+
+class _RunCallback(pl.Callback):
+    """Resumes the run loop from Lightning's fit-loop hooks (see :data:`HOOK_TO_PHASE`)."""
+
+    def __init__(self, driver: _RunDriver) -> None:
+        self._driver = driver
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._driver.at(HOOK_TO_PHASE["on_train_start"])
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._driver.at(HOOK_TO_PHASE["on_train_epoch_start"])
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        self._driver.iteration_start(batch)
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        self._driver.at(HOOK_TO_PHASE["on_train_batch_end"])
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._driver.at(HOOK_TO_PHASE["on_train_epoch_end"])
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._driver.at(HOOK_TO_PHASE["on_train_end"])
+
+
+def _lightning_step_output(output: Any) -> Any:
+    # Manual optimization accepts a Tensor, a mapping (whose "loss" it detaches) or None;
+    # Ignite outputs can be anything, and stay available as engine.state.output.
+    if isinstance(output, Tensor):
+        return output
+    if isinstance(output, Mapping) and isinstance(output.get("loss", None), (Tensor, type(None))):
+        return output
+    return None
+
+
+class _RunModule(pl.LightningModule):
+    """The LightningModule of an Engine run: its ``training_step`` is the process function."""
+
+    def __init__(self, driver: _RunDriver) -> None:
+        super().__init__()
+        # the process function does its own backward and optimizer steps, as in Ignite
+        self.automatic_optimization = False
+        self._driver = driver
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        return _lightning_step_output(self._driver.step())
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> Optional[int]:
+        # -1 makes Lightning skip the step and end the epoch: the loop ended it at ITERATION_STARTED
+        return -1 if self._driver.skip_step else None
+
+    def configure_optimizers(self) -> list:
+        return []
+
+
+@contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Lightning's info messages (device summary, tips, 'fit stopped') are off during an Engine run."""
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        if logger.level in (logging.NOTSET, logging.INFO):
+            logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def run_engine(engine: Engine) -> State:
+    """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``."""
+    if engine._run_generator is None:
+        engine._run_generator = engine._run_loop()
+        waiting = next(engine._run_generator)
+    else:
+        waiting = Phase.INTERRUPTED
+    driver = _RunDriver(engine, waiting)
+    with _quiet_lightning():
+        trainer = pl.Trainer(
+            **{**_ENGINE_TRAINER_DEFAULTS, **engine.trainer_kwargs},
+            max_epochs=-1,  # the loop decides when the run ends
+            callbacks=[_RunCallback(driver), *engine.callbacks],
+        )
+        driver.trainer = trainer
+        engine.lightning_trainer = trainer
+        try:
+            trainer.fit(_RunModule(driver), train_dataloaders=_LoopData(driver))
+        except _LoopInterrupt as e:
+            raise e.__cause__ from None  # type: ignore[misc]
+        except BaseException as e:
+            if driver.loop_raised:
+                raise
+            # Lightning or a Lightning callback failed: Ignite's run-level handling applies
+            engine._run_generator = None
+            engine._dataloader_iter = None
+            engine._handle_exception(e)
+    return engine.state
