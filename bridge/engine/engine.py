@@ -14,13 +14,22 @@ import logging
 import math
 import time
 import warnings
+import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from enum import IntEnum
 from typing import Any, Optional
 
-from bridge.engine.events import CallableEventWithFilter, EventEnum, Events, EventsList, RemovableEventHandle, State
-from bridge.engine.utils import _check_signature, _to_hours_mins_secs
+from bridge.engine.events import (
+    CallableEventWithFilter,
+    EventEnum,
+    Events,
+    EventsList,
+    RemovableEventHandle,
+    State,
+    _check_signature,
+)
+from bridge.engine.utils import _to_hours_mins_secs
 
 __all__ = ["Engine", "Phase"]
 
@@ -204,8 +213,8 @@ class Engine:
                 return handler(*args, **kwargs)
             return None
 
-        # lets has_event_handler / remove_event_handler find the user's handler
-        wrapper._parent = handler  # type: ignore[attr-defined]
+        # lets has_event_handler / remove_event_handler find the user's handler (a weakref, as in Ignite)
+        wrapper._parent = weakref.ref(handler)  # type: ignore[attr-defined]
         return wrapper
 
     def add_event_handler(self, event_name: Any, handler: Callable, *args: Any, **kwargs: Any) -> RemovableEventHandle:
@@ -251,7 +260,8 @@ class Engine:
 
     @staticmethod
     def _compare_handlers(user_handler: Callable, registered_handler: Callable) -> bool:
-        return getattr(registered_handler, "_parent", registered_handler) == user_handler
+        parent = getattr(registered_handler, "_parent", None)
+        return (parent() if parent is not None else registered_handler) == user_handler
 
     def has_event_handler(self, handler: Callable, event_name: Optional[Any] = None) -> bool:
         """Whether ``handler`` is registered for ``event_name`` (any event if None).
@@ -584,6 +594,13 @@ class Engine:
         """
         if data is not None and not isinstance(data, Iterable):
             raise TypeError("Argument data should be iterable")
+        # Ignite checks these only when resuming; a fresh run with max_epochs=0 would silently do nothing
+        for name, value in (("max_epochs", max_epochs), ("max_iters", max_iters), ("epoch_length", epoch_length)):
+            if value is not None and value < 1:
+                what = "Input data has zero size. Please provide non-empty data" if name == "epoch_length" else (
+                    f"Argument {name} is invalid. Please, set a correct {name} positive value"
+                )
+                raise ValueError(what)
         if max_epochs is not None and max_iters is not None:
             raise ValueError(
                 "Arguments max_iters and max_epochs are mutually exclusive. Please provide only max_epochs or max_iters."
@@ -619,6 +636,13 @@ class Engine:
                 raise ValueError("Input data has zero size. Please provide non-empty data")
             if max_iters is None and max_epochs is None:
                 max_epochs = 1
+            if epoch_length is None and isinstance(data, Iterator) and max_iters is None and max_epochs > 1:
+                # Ignite would run the later epochs empty, warning each time: refuse up front instead
+                raise ValueError(
+                    f"Argument data is an iterator without length, so its first epoch exhausts it: "
+                    f"max_epochs={max_epochs} needs epoch_length=... (iterations per epoch), "
+                    "or pass a re-iterable collection such as a list or a DataLoader."
+                )
             self.state.iteration = 0
             self.state.epoch = 0
             self.state.max_epochs = max_epochs if max_iters is None else None
@@ -765,6 +789,8 @@ class Engine:
         iter_counter = 0 if self._init_iter is None else self._init_iter
         self._init_iter = None
         should_exit = False
+        # True while one fetch goes on with a restarted iterator: Lightning asked for one batch only
+        refetch = False
         state = self.state
         try:
             if self._dataloader_iter is None:
@@ -772,9 +798,11 @@ class Engine:
             while True:
                 state.batch = None
                 try:
-                    # after DATALOADER_STOP_ITERATION the same fetch goes on with the new iterator
-                    if self.last_event_name != Events.DATALOADER_STOP_ITERATION:
+                    if not refetch:
                         yield Phase.BATCH
+                    refetch = False
+                    # Ignite's rule: no second GET_BATCH_STARTED right after DATALOADER_STOP_ITERATION
+                    if self.last_event_name != Events.DATALOADER_STOP_ITERATION:
                         if state.dataloader is not None:
                             self._fire_event(Events.GET_BATCH_STARTED)
                             if self._any_flag():
@@ -814,7 +842,7 @@ class Engine:
                         if self._any_flag():
                             yield from self._maybe_terminate_or_interrupt()
                     self._setup_dataloader_iter()
-                    should_exit = True
+                    should_exit = refetch = True
                     continue
 
                 yield Phase.ITERATION_START
