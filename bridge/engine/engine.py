@@ -584,6 +584,8 @@ class Engine:
         ``terminate()``, ``interrupt()`` or ``load_state_dict``, resumes. ``epoch_length``
         defaults to ``len(data)``; for data without length it is found at the first
         ``StopIteration``. ``data=None`` needs ``epoch_length`` and passes ``batch=None``.
+        As in Ignite 0.5, the first call after a run that raised returns None without
+        running (it only discards the failed loop); the call after that resumes.
 
         Example:
             >>> from bridge.engine import Engine
@@ -759,9 +761,11 @@ class Engine:
             except _EngineTerminateException:
                 self._fire_event(Events.TERMINATE)
             except _EngineTerminateSingleEpochException:
+                # Ignite's message, word for word (clients match on it)
                 raise RuntimeError(
-                    "The method terminate_epoch() should not be called on Event.STARTED or Event.EPOCH_STARTED. "
-                    "If this is a desired behaviour, please open a feature request."
+                    "The method terminate_epoch() should not be called on Event.STARTED or Event.EPOCH_STARTED."
+                    "If this is a desired behaviour, please open a feature request on"
+                    "https://github.com/pytorch/ignite/issues/new/choose"
                 )
             yield Phase.RUN_END
             time_taken = time.time() - start_time
@@ -876,6 +880,3 @@ class Engine:
             self.logger.error(f"Current run is terminating due to exception: {e}")
             self._handle_exception(e)
         return time.time() - start_time
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(process_function={getattr(self._process_function, '__name__', self._process_function)!r})"

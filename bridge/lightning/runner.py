@@ -9,6 +9,7 @@ the epoch, stop the Trainer).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 import warnings
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
+from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from torch import Tensor
 
 from bridge.engine.engine import Phase, _EngineTerminateException
@@ -51,9 +53,6 @@ _ENGINE_TRAINER_DEFAULTS: dict[str, Any] = {
     "enable_model_summary": False,
     "num_sanity_val_steps": 0,
 }
-
-# Lightning 2.x uses a torch pytree API that recent torch deprecates; it is not the user's concern.
-warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*", module=r"pytorch_lightning\.")
 
 # Lightning ends an epoch when the train dataloader is exhausted; when the epoch length is not
 # known yet, the loop ends it. A length is still reported so that Lightning does not prefetch
@@ -95,7 +94,7 @@ class _RunDriver:
             self.engine._run_generator = None
             self.waiting = Phase.FINISHED
         except BaseException as e:
-            self.engine._run_generator = None
+            # the dead generator stays: as in Ignite, the next run() only clears it and returns None
             self.waiting = Phase.FINISHED
             self.loop_raised = True
             if isinstance(e, KeyboardInterrupt):
@@ -152,6 +151,14 @@ class _LoopData:
 
     def __next__(self) -> Any:
         return self._driver.next_batch()
+
+
+def _combined_loader(data: _LoopData) -> CombinedLoader:
+    # Lightning would wrap the dataloader itself; doing it here scopes the warning Lightning 2.x
+    # raises there on a newer torch (a deprecated pytree API, not the user's concern).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+        return CombinedLoader(data, "max_size_cycle")
 
 
 class _RunCallback(pl.Callback):
@@ -226,8 +233,15 @@ def _quiet_lightning() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def run_engine(engine: Engine) -> State:
-    """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``."""
+def run_engine(engine: Engine) -> Optional[State]:
+    """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``.
+
+    After a run whose loop raised, the next call only clears the dead loop and returns
+    None, as Ignite 0.5 does; the call after that resumes from the state.
+    """
+    if engine._run_generator is not None and inspect.getgeneratorstate(engine._run_generator) == "GEN_CLOSED":
+        engine._run_generator = None
+        return None  # type: ignore[return-value]
     if engine._run_generator is None:
         engine._run_generator = engine._run_loop()
         waiting = next(engine._run_generator)
@@ -243,7 +257,7 @@ def run_engine(engine: Engine) -> State:
         driver.trainer = trainer
         engine.lightning_trainer = trainer
         try:
-            trainer.fit(_RunModule(driver), train_dataloaders=_LoopData(driver))
+            trainer.fit(_RunModule(driver), train_dataloaders=_combined_loader(_LoopData(driver)))
         except _LoopInterrupt as e:
             raise e.__cause__ from None  # type: ignore[misc]
         except BaseException as e:
