@@ -138,6 +138,7 @@ class Engine:
         self._init_iter: Optional[int] = None
         # the suspended run loop of an interrupted run, resumed by the next run()
         self._run_generator: Optional[Generator[Phase, None, State]] = None
+        self._discarding_run = False
 
         self.register_events(*Events)
 
@@ -650,7 +651,11 @@ class Engine:
             self.state.max_epochs = max_epochs if max_iters is None else None
             self.state.max_iters = max_iters
             self.state.epoch_length = epoch_length
-            self._run_generator = None
+            if self._run_generator is not None:
+                # a suspended (interrupted) run is dropped as in Ignite: the loop sees GeneratorExit,
+                # which goes to EXCEPTION_RAISED handlers and resets the data iterator
+                self._run_generator.close()
+                self._run_generator = None
             limit = f"max_iters={max_iters}" if max_iters is not None else f"max_epochs={self.state.max_epochs}"
             self.logger.info(f"Engine run starting with {limit}.")
         else:
@@ -711,6 +716,17 @@ class Engine:
             if self.state.epoch_length is not None:
                 iteration %= self.state.epoch_length
             self._init_iter = iteration
+
+    def _discard_run(self) -> None:
+        """Drop the suspended run loop without running its exception handling (its Trainer failed)."""
+        generator, self._run_generator = self._run_generator, None
+        if generator is not None:
+            self._discarding_run = True
+            try:
+                generator.close()
+            finally:
+                self._discarding_run = False
+        self._dataloader_iter = None
 
     def _maybe_terminate_or_interrupt(self) -> Generator[Phase, None, None]:
         if self.should_terminate:
@@ -777,10 +793,9 @@ class Engine:
                 self.state.times[Events.COMPLETED.name] = time_taken
             hours, mins, secs = _to_hours_mins_secs(time_taken)
             self.logger.info(f"Engine run finished. Time taken: {hours:02d}:{mins:02d}:{secs:06.3f}")
-        except GeneratorExit:
-            # a suspended run that is discarded is not an error of the run
-            raise
         except BaseException as e:
+            if self._discarding_run:
+                raise  # the runner lost its Trainer: not an exception of the run itself
             self._dataloader_iter = None
             self.logger.error(f"Engine run is terminating due to exception: {e}")
             self._handle_exception(e)
@@ -873,8 +888,6 @@ class Engine:
             self._fire_event(Events.TERMINATE_SINGLE_EPOCH, iter_counter=iter_counter)
             self._setup_dataloader_iter()
         except _EngineTerminateException:
-            raise
-        except GeneratorExit:
             raise
         except Exception as e:
             self.logger.error(f"Current run is terminating due to exception: {e}")

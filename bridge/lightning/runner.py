@@ -264,7 +264,6 @@ def run_engine(engine: Engine) -> Optional[State]:
             if driver.loop_raised:
                 raise
             # Lightning or a Lightning callback failed: Ignite's run-level handling applies
-            engine._run_generator = None
-            engine._dataloader_iter = None
+            engine._discard_run()
             engine._handle_exception(e)
     return engine.state
