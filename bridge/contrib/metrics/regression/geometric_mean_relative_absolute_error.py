@@ -1,0 +1,14 @@
+"""Placeholder for ``ignite.contrib.metrics.regression.geometric_mean_relative_absolute_error``.
+
+Importable, nothing implemented yet. In Ignite 0.5.5
+``ignite.contrib.metrics.regression.geometric_mean_relative_absolute_error`` is a
+deprecated alias of
+``ignite.metrics.regression.geometric_mean_relative_absolute_error``;
+``bridge.contrib.metrics.regression.geometric_mean_relative_absolute_error`` will
+re-export the same objects from
+``bridge.metrics.regression.geometric_mean_relative_absolute_error``.
+
+Public names it will provide (as Ignite 0.5.5):
+
+``GeometricMeanRelativeAbsoluteError``
+"""

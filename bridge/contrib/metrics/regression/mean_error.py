@@ -1,0 +1,12 @@
+"""Placeholder for ``ignite.contrib.metrics.regression.mean_error``.
+
+Importable, nothing implemented yet. In Ignite 0.5.5
+``ignite.contrib.metrics.regression.mean_error`` is a deprecated alias of
+``ignite.metrics.regression.mean_error``;
+``bridge.contrib.metrics.regression.mean_error`` will re-export the same objects from
+``bridge.metrics.regression.mean_error``.
+
+Public names it will provide (as Ignite 0.5.5):
+
+``MeanError``
+"""

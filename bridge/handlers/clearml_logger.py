@@ -1,0 +1,11 @@
+"""Placeholder for ``ignite.handlers.clearml_logger``.
+
+Importable, nothing implemented yet: ``bridge.handlers.clearml_logger`` will hold the
+Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
+
+Public names it will provide (as Ignite 0.5.5):
+
+``ClearMLLogger``, ``ClearMLSaver``, ``OptimizerParamsHandler``, ``OutputHandler``,
+``WeightsScalarHandler``, ``WeightsHistHandler``, ``GradsScalarHandler``,
+``GradsHistHandler``, ``global_step_from_engine``
+"""

@@ -1,0 +1,10 @@
+"""Placeholder for ``ignite.handlers.neptune_logger``.
+
+Importable, nothing implemented yet: ``bridge.handlers.neptune_logger`` will hold the
+Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
+
+Public names it will provide (as Ignite 0.5.5):
+
+``NeptuneLogger``, ``NeptuneSaver``, ``OptimizerParamsHandler``, ``OutputHandler``,
+``WeightsScalarHandler``, ``GradsScalarHandler``, ``global_step_from_engine``
+"""

@@ -1,0 +1,10 @@
+"""Placeholder for ``ignite.handlers.wandb_logger``.
+
+Importable, nothing implemented yet: ``bridge.handlers.wandb_logger`` will hold the
+Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
+
+Public names it will provide (as Ignite 0.5.5):
+
+``WandBLogger``, ``OutputHandler``, ``OptimizerParamsHandler``,
+``global_step_from_engine``
+"""
