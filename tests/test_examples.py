@@ -1,0 +1,27 @@
+"""The README's main example trains for real on scikit-learn's digits."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_digits_example_learns(capsys: Any) -> None:
+    metrics = load("digits").main(epochs=3)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[:3]] == [["epoch", "1"], ["epoch", "2"], ["epoch", "3"]]
+    assert lines[3] == "trained 135 iterations in a Trainer"
+    losses = [float(line.split()[4]) for line in lines[:3]]
+    assert losses == sorted(losses, reverse=True)
+    assert metrics["accuracy"] > 0.9
