@@ -90,7 +90,8 @@ def test_docstring_examples_run():
 
 
 def test_public_names_match_ignite():
-    assert br.__all__ == ig.__all__
+    # bridge adds BackpropEvents (DESIGN.md); everything else is Ignite's list, in order
+    assert [n for n in br.__all__ if n != "BackpropEvents"] == ig.__all__
     for name in ig.__all__:
         assert hasattr(br, name)
 
@@ -517,7 +518,9 @@ def test_state_defaults_match_ignite():
 def test_state_kwargs_and_repr_match_ignite():
     kwargs = dict(iteration=5, epoch=2, max_epochs=3, output=0.25, custom="hello", flag=True, stuff=[1, 2])
     ours, theirs = State(**kwargs), ig.State(**kwargs)
-    assert repr(ours) == repr(theirs)
+    # bridge's State also counts its BackpropEvents (created last, as custom event counters are)
+    counters = "".join(f"\t{e.value}: 0\n" for e in br.BackpropEvents)
+    assert repr(ours) == repr(theirs) + counters
     assert ours.custom == "hello" and ours.stuff == [1, 2]
     text = repr(ours)
     assert text.startswith("State:\n\titeration: 5\n\tepoch: 2\n")
@@ -525,7 +528,7 @@ def test_state_kwargs_and_repr_match_ignite():
     assert "\tepoch_length: <class 'NoneType'>\n" in text
     assert "\tstuff: <class 'list'>\n" in text
     assert "\tflag: True\n" in text
-    assert text.endswith("\tstuff: <class 'list'>\n")
+    assert text.endswith("\tstuff: <class 'list'>\n" + counters)
 
 
 def test_event_to_attr_matches_ignite():
@@ -545,9 +548,10 @@ def test_event_to_attr_matches_ignite():
 
 
 def test_get_event_attrib_value():
-    state = State(iteration=17, epoch=4)
+    state = State(iteration=17, epoch=4, backward_completed=2)
     for event, expected in BASELINE_EVENT_TO_ATTR.items():
-        assert state.get_event_attrib_value(event) == {"iteration": 17, "epoch": 4}[expected]
+        assert state.get_event_attrib_value(event) == getattr(state, expected)
+    assert state.get_event_attrib_value(br.BackpropEvents.BACKWARD_COMPLETED(every=2)) == 2
     assert state.get_event_attrib_value(Events.ITERATION_COMPLETED(every=2)) == 17
     assert state.get_event_attrib_value(Events.EPOCH_STARTED(once=[1])) == 4
     assert state.get_event_attrib_value("ITERATION_STARTED") == 17  # name lookup, as in Ignite

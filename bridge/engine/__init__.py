@@ -9,6 +9,7 @@ Example:
 
 from bridge.engine.engine import Engine
 from bridge.engine.events import (
+    BackpropEvents,
     CallableEventWithFilter,
     EventEnum,
     Events,
@@ -18,6 +19,7 @@ from bridge.engine.events import (
 )
 
 __all__ = [
+    "BackpropEvents",
     "CallableEventWithFilter",
     "Engine",
     "EventEnum",

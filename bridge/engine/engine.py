@@ -21,6 +21,7 @@ from enum import IntEnum
 from typing import Any, Optional
 
 from bridge.engine.events import (
+    BackpropEvents,
     CallableEventWithFilter,
     EventEnum,
     Events,
@@ -97,6 +98,13 @@ class Engine:
             ``devices``, ``precision``, ``logger``, ``enable_progress_bar``, ...).
             Lightning's file-writing and printing defaults are off unless given here.
         callbacks: Lightning callbacks that run in the same Trainer as the handlers.
+        model: the ``torch.nn.Module`` the process function trains. Given, Lightning
+            manages it as part of the run's LightningModule: device placement, precision,
+            strategy wrapping, checkpoints of Lightning callbacks.
+        optimizers: what ``configure_optimizers`` would return for it (an optimizer, a list,
+            or Lightning's dict with ``lr_scheduler``). Given, the process function can use
+            the Lightning-wrapped :attr:`optimizers` and :meth:`manual_backward`, which fire
+            :class:`~bridge.engine.events.BackpropEvents`.
 
     Example:
         >>> from bridge.engine import Engine, Events
@@ -122,6 +130,8 @@ class Engine:
         *,
         trainer_kwargs: Optional[Mapping[str, Any]] = None,
         callbacks: Optional[Iterable[Any]] = None,
+        model: Any = None,
+        optimizers: Any = None,
     ) -> None:
         self._event_handlers: dict[Any, list[tuple[Callable, bool, tuple, dict]]] = defaultdict(list)
         self.logger = logging.getLogger(__name__ + "." + self.__class__.__name__)
@@ -140,7 +150,7 @@ class Engine:
         self._run_generator: Optional[Generator[Phase, None, State]] = None
         self._discarding_run = False
 
-        self.register_events(*Events)
+        self.register_events(*Events, *BackpropEvents)
 
         if self._process_function is None:
             raise ValueError("Engine must be given a processing function in order to run.")
@@ -154,8 +164,81 @@ class Engine:
                 )
         self.trainer_kwargs: dict[str, Any] = trainer_kwargs
         self.callbacks: list[Any] = list(callbacks or [])
+        self.model = model
+        self._optimizers_config = optimizers
         #: the ``pl.Trainer`` of the current or last run (None before the first run)
         self.lightning_trainer: Any = None
+        # set by whatever Lightning component drives this engine (a run, EngineCallback, EngineModule)
+        self._lightning: Any = None
+
+    # ------------------------------------------------------------- Lightning
+
+    def _link(self, what: str) -> Any:
+        if self._lightning is None:
+            raise RuntimeError(
+                f"engine.{what} is available while Lightning drives the engine: inside run() "
+                "(or a Lightning fit with EngineCallback / EngineModule)."
+            )
+        return self._lightning
+
+    @property
+    def optimizers(self) -> list[Any]:
+        """The run's optimizers as Lightning wraps them (``LightningOptimizer``), always a list.
+
+        Stepping them goes through Lightning's precision and strategy handling and fires
+        ``OPTIM_STEP_STARTED`` / ``OPTIM_STEP_COMPLETED``.
+
+        Example:
+            >>> import torch
+            >>> from bridge.engine import Engine, BackpropEvents
+            >>> model = torch.nn.Linear(2, 1)
+            >>> def step(engine, batch):
+            ...     engine.optimizers[0].zero_grad()
+            ...     engine.manual_backward(model(batch).sum())
+            ...     engine.optimizers[0].step()
+            >>> engine = Engine(step, model=model, optimizers=torch.optim.SGD(model.parameters(), lr=0.1))
+            >>> engine.run([torch.ones(1, 2)] * 3).optim_step_completed
+            3
+        """
+        return self._link("optimizers").optimizers()
+
+    def manual_backward(self, loss: Any, *args: Any, **kwargs: Any) -> None:
+        """``loss.backward()`` through Lightning (precision scaling, strategy), firing BACKWARD events.
+
+        Lightning callbacks of the run see their ``on_before_backward`` / ``on_after_backward``.
+
+        Example:
+            >>> import torch
+            >>> from bridge.engine import Engine, BackpropEvents
+            >>> weight = torch.nn.Parameter(torch.ones(2))
+            >>> engine = Engine(lambda e, b: e.manual_backward((weight * b).sum()), model=torch.nn.ParameterList([weight]))
+            >>> _ = engine.add_event_handler(BackpropEvents.BACKWARD_COMPLETED, lambda e: print(weight.grad))
+            >>> _ = engine.run([torch.tensor([1.0, 2.0])])
+            tensor([1., 2.])
+        """
+        self._link("manual_backward").manual_backward(loss, *args, **kwargs)
+
+    def log(self, name: str, value: Any, **kwargs: Any) -> None:
+        """Log ``value`` to the Lightning loggers of the run (``LightningModule.log``'s options).
+
+        Logged values also reach ``trainer.callback_metrics``, so Lightning's
+        ``EarlyStopping`` and ``ModelCheckpoint(monitor=...)`` can watch them. Call it from
+        the process function or a handler of an iteration or epoch event.
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: e.log("double", 2.0 * b))
+            >>> _ = engine.run([1.0, 4.0])
+            >>> float(engine.lightning_trainer.callback_metrics["double"])
+            8.0
+        """
+        self._link("log").log(name, value, **kwargs)
+
+    def _fire_counted(self, event: Any) -> None:
+        # Backprop events count themselves before firing, as the iteration does before ITERATION_STARTED.
+        attr = State.event_to_attr[event]
+        setattr(self.state, attr, getattr(self.state, attr, 0) + 1)
+        self._fire_event(event)
 
     # ------------------------------------------------------------------ events
 

@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # type hints only: this module must not import the Engine (or torch)
     from bridge.engine.engine import Engine
 
-__all__ = ["CallableEventWithFilter", "EventEnum", "Events", "State", "EventsList", "RemovableEventHandle"]
+__all__ = [
+    "BackpropEvents",
+    "CallableEventWithFilter",
+    "EventEnum",
+    "Events",
+    "State",
+    "EventsList",
+    "RemovableEventHandle",
+]
 
 #: ``(engine, event_count) -> bool``: whether a handler runs at this firing of its event.
 EventFilter = Callable[[Any, int], bool]
@@ -317,6 +325,28 @@ class Events(EventEnum):
     INTERRUPT = "interrupt"
 
 
+class BackpropEvents(EventEnum):
+    """Backward and optimizer-step events of a training step (bridge's, not Ignite's).
+
+    Fired from Lightning's hooks whenever the loss goes through Lightning's
+    ``manual_backward`` and its wrapped optimizers: ``BACKWARD_STARTED`` /
+    ``BACKWARD_COMPLETED`` around the backward pass, ``OPTIM_STEP_STARTED`` /
+    ``OPTIM_STEP_COMPLETED`` around the optimizer step. Each has a counter in the state
+    (``backward_started``, ...), so filters work: ``BACKWARD_COMPLETED(every=4)``.
+
+    Example:
+        >>> BackpropEvents.BACKWARD_COMPLETED(every=4).name
+        'BACKWARD_COMPLETED'
+        >>> State().optim_step_completed
+        0
+    """
+
+    BACKWARD_STARTED = "backward_started"
+    BACKWARD_COMPLETED = "backward_completed"
+    OPTIM_STEP_STARTED = "optim_step_started"
+    OPTIM_STEP_COMPLETED = "optim_step_completed"
+
+
 class EventsList:
     """Events combined with ``|``; a handler added for it is added for each event.
 
@@ -379,6 +409,8 @@ class State:
         Events.EPOCH_COMPLETED: "epoch",
         Events.STARTED: "epoch",
         Events.COMPLETED: "epoch",
+        # bridge's backprop events count themselves: the attribute is the event's value
+        **{event: event.value for event in BackpropEvents},
     }
 
     def __init__(self, **kwargs: Any) -> None:
