@@ -126,7 +126,7 @@ def test_unknown_trainer_option_is_lightnings_error() -> None:
 def test_lightning_callback_stopping_the_trainer_terminates_the_engine() -> None:
     class StopAtSecondBatch(pl.Callback):
         def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
-            if trainer.global_step == 0 and args[-1] == 1:
+            if trainer.current_epoch == 0 and args[-1] == 1:
                 trainer.should_stop = True
 
     trace: list[str] = []

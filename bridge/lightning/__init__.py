@@ -1,5 +1,16 @@
 """The one place that talks to PyTorch Lightning.
 
-:mod:`bridge.lightning.runner` runs ``Engine.run`` inside a ``pl.Trainer``; its
-``HOOK_TO_PHASE`` table is the mapping of Lightning hooks to Ignite's loop.
+- :mod:`bridge.lightning.runner` runs ``Engine.run`` inside a ``pl.Trainer``; its
+  ``HOOK_TO_PHASE`` table is the mapping of Lightning hooks to Ignite's loop.
+- :func:`create_lightning_trainer` / :func:`create_lightning_evaluator`: Engines whose
+  step is a LightningModule's ``training_step`` / ``validation_step``.
+
+Example:
+    >>> from bridge.lightning import create_lightning_trainer
+    >>> callable(create_lightning_trainer)
+    True
 """
+
+from bridge.lightning.engines import create_lightning_evaluator, create_lightning_trainer
+
+__all__ = ["create_lightning_evaluator", "create_lightning_trainer"]

@@ -9,20 +9,23 @@ the epoch, stop the Trainer).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
+from pytorch_lightning.utilities.model_helpers import is_overridden
 from torch import Tensor
 
 from bridge.engine.engine import Phase, _EngineTerminateException
 from bridge.engine.events import State
+from bridge.lightning.hooks import BackpropHooks, LightningLink
 
 if TYPE_CHECKING:
     from bridge.engine.engine import Engine
@@ -52,6 +55,8 @@ _ENGINE_TRAINER_DEFAULTS: dict[str, Any] = {
     "enable_progress_bar": False,
     "enable_model_summary": False,
     "num_sanity_val_steps": 0,
+    # validation belongs to an evaluator Engine, even when the fitted module has a val loop
+    "limit_val_batches": 0,
 }
 
 # Lightning ends an epoch when the train dataloader is exhausted; when the epoch length is not
@@ -82,6 +87,10 @@ class _RunDriver:
         self.waiting = waiting
         self.trainer: Optional[pl.Trainer] = None
         self.skip_step = False
+        # Lightning's count of manual optimizer steps (its global_step), when Lightning knows no
+        # optimizer: each iteration then counts as a step, so global_step-driven machinery
+        # (ModelCheckpoint, schedulers by step) follows the engine's iterations.
+        self.optimizer_steps: Any = None
         # the loop itself raised: the exception already went through Ignite's handling
         self.loop_raised = False
 
@@ -133,6 +142,9 @@ class _RunDriver:
 
     def step(self) -> Any:
         self.at(Phase.STEP)
+        if self.optimizer_steps is not None:
+            self.optimizer_steps.increment_ready()
+            self.optimizer_steps.increment_completed()
         return self.engine.state.output
 
 
@@ -161,13 +173,19 @@ def _combined_loader(data: _LoopData) -> CombinedLoader:
         return CombinedLoader(data, "max_size_cycle")
 
 
-class _RunCallback(pl.Callback):
+class _RunCallback(BackpropHooks):
     """Resumes the run loop from Lightning's fit-loop hooks (see :data:`HOOK_TO_PHASE`)."""
 
     def __init__(self, driver: _RunDriver) -> None:
         self._driver = driver
 
+    def backprop_engine(self) -> Engine:
+        return self._driver.engine
+
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        if isinstance(pl_module, _RunModule) and not trainer.optimizers:
+            self._driver.optimizer_steps = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
         self._driver.at(HOOK_TO_PHASE["on_train_start"])
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -183,9 +201,20 @@ class _RunCallback(pl.Callback):
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._driver.at(HOOK_TO_PHASE["on_train_epoch_end"])
+        _log_metrics(self._driver.engine)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._driver.at(HOOK_TO_PHASE["on_train_end"])
+
+
+def _log_metrics(engine: Engine) -> None:
+    # Numbers in state.metrics (Ignite metrics write them at EPOCH_COMPLETED) reach Lightning's
+    # loggers and callback_metrics, so one trainer_kwargs={"logger": ...} gives an Ignite script a log.
+    for name, value in engine.state.metrics.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or (
+            isinstance(value, Tensor) and value.numel() == 1
+        ):
+            engine.log(name, value, on_step=False, on_epoch=True)
 
 
 def _lightning_step_output(output: Any) -> Any:
@@ -206,6 +235,9 @@ class _RunModule(pl.LightningModule):
         # the process function does its own backward and optimizer steps, as in Ignite
         self.automatic_optimization = False
         self._driver = driver
+        if driver.engine.model is not None:
+            # Lightning then places, converts and wraps it, and checkpoints it
+            self.model = driver.engine.model
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
         return _lightning_step_output(self._driver.step())
@@ -214,8 +246,38 @@ class _RunModule(pl.LightningModule):
         # -1 makes Lightning skip the step and end the epoch: the loop ended it at ITERATION_STARTED
         return -1 if self._driver.skip_step else None
 
-    def configure_optimizers(self) -> list:
-        return []
+    def configure_optimizers(self) -> Any:
+        optimizers = self._driver.engine._optimizers_config
+        return [] if optimizers is None else optimizers
+
+
+@contextmanager
+def _driven_by(module: pl.LightningModule, driver: _RunDriver, link: LightningLink) -> Iterator[None]:
+    """Lets the loop drive a user's LightningModule (``create_lightning_trainer``) for one run.
+
+    Its ``training_step`` becomes the loop's STEP (the engine's process function calls the
+    original), and ``on_train_batch_start`` also answers -1 when the loop ends the epoch.
+    Instance attributes, removed afterwards: the class and other instances are untouched.
+    """
+    original_start = module.on_train_batch_start
+    original_step = module.training_step
+
+    @functools.wraps(original_step)
+    def training_step(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        link.step_args = (args, kwargs)
+        return driver.step()
+
+    @functools.wraps(original_start)
+    def on_train_batch_start(batch: Any, batch_idx: int) -> Optional[int]:
+        response = original_start(batch, batch_idx)
+        return -1 if driver.skip_step else response
+
+    module.training_step = training_step
+    module.on_train_batch_start = on_train_batch_start
+    try:
+        yield
+    finally:
+        del module.training_step, module.on_train_batch_start
 
 
 @contextmanager
@@ -248,6 +310,8 @@ def run_engine(engine: Engine) -> Optional[State]:
     else:
         waiting = Phase.INTERRUPTED
     driver = _RunDriver(engine, waiting)
+    fit_module = getattr(engine, "_fit_module", None)
+    module = _RunModule(driver) if fit_module is None else fit_module
     with _quiet_lightning():
         trainer = pl.Trainer(
             **{**_ENGINE_TRAINER_DEFAULTS, **engine.trainer_kwargs},
@@ -256,8 +320,17 @@ def run_engine(engine: Engine) -> Optional[State]:
         )
         driver.trainer = trainer
         engine.lightning_trainer = trainer
+        link = LightningLink(trainer, module)
+        outer_link, engine._lightning = engine._lightning, link
+        # A LightningModule given as the model becomes a child of this run's module, and Lightning
+        # points children at this Trainer: give it back its own (it may be fitting outside, too).
+        outer_trainer = engine.model._trainer if isinstance(engine.model, pl.LightningModule) else None
         try:
-            trainer.fit(_RunModule(driver), train_dataloaders=_combined_loader(_LoopData(driver)))
+            with _driven_by(module, driver, link) if fit_module is not None else nullcontext():
+                # a module's validation_step is an evaluator Engine's business: an empty val loader
+                # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
+                val_dataloaders = [] if is_overridden("validation_step", module) else None
+                trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
         except _LoopInterrupt as e:
             raise e.__cause__ from None  # type: ignore[misc]
         except BaseException as e:
@@ -266,4 +339,8 @@ def run_engine(engine: Engine) -> Optional[State]:
             # Lightning or a Lightning callback failed: Ignite's run-level handling applies
             engine._discard_run()
             engine._handle_exception(e)
+        finally:
+            engine._lightning = outer_link
+            if isinstance(engine.model, pl.LightningModule):
+                engine.model.trainer = outer_trainer
     return engine.state

@@ -1,0 +1,125 @@
+"""Engines whose step is an existing LightningModule's ``training_step`` / ``validation_step``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+
+from bridge.engine import Engine, Events
+
+__all__ = ["create_lightning_evaluator", "create_lightning_trainer"]
+
+
+def _check_module(module: Any, step: str) -> None:
+    if not isinstance(module, pl.LightningModule):
+        raise TypeError(f"Argument module should be a pytorch_lightning.LightningModule, but given {type(module)}")
+    if not callable(getattr(type(module), step, None)) or getattr(type(module), step) is getattr(
+        pl.LightningModule, step
+    ):
+        raise ValueError(f"{type(module).__name__} does not define {step}(), which this engine runs.")
+
+
+def create_lightning_trainer(
+    module: pl.LightningModule,
+    *,
+    trainer_kwargs: Optional[Mapping[str, Any]] = None,
+    callbacks: Optional[Iterable[pl.Callback]] = None,
+) -> Engine:
+    """An Engine whose iteration is ``module.training_step``, optimized the way the module says.
+
+    ``Engine.run`` fits ``module`` itself: ``configure_optimizers`` (with LR schedulers),
+    automatic or manual optimization, and Trainer options such as ``gradient_clip_val`` or
+    ``accumulate_grad_batches`` (in ``trainer_kwargs``) work as in ``pl.Trainer.fit``.
+    ``engine.state.output`` is what ``training_step`` returned; BackpropEvents fire.
+
+    Example:
+        >>> import torch, pytorch_lightning as pl
+        >>> class Regression(pl.LightningModule):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.layer = torch.nn.Linear(1, 1)
+        ...     def training_step(self, batch, batch_idx):
+        ...         x, y = batch
+        ...         return torch.nn.functional.mse_loss(self.layer(x), y)
+        ...     def configure_optimizers(self):
+        ...         return torch.optim.SGD(self.parameters(), lr=0.1)
+        >>> x = torch.linspace(0, 1, 8).unsqueeze(1)
+        >>> trainer = create_lightning_trainer(Regression())
+        >>> state = trainer.run([(x, 2 * x)] * 4, max_epochs=25)
+        >>> state.iteration, state.output.item() < 0.05  # output: the loss training_step returned
+        (100, True)
+    """
+    _check_module(module, "training_step")
+    step = type(module).training_step
+
+    def training_step(engine: Engine, batch: Any) -> Any:
+        # as Ignite's supervised trainer: train mode each step (an evaluator may have switched it)
+        module.train()
+        args, kwargs = engine._lightning.step_args
+        return step(module, batch, *args, **kwargs)
+
+    engine = Engine(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
+    # the runner fits this module itself, its training_step driven by the engine
+    engine._fit_module = module  # type: ignore[attr-defined]
+    return engine
+
+
+def _callback_metrics(engine: Engine) -> None:
+    # what validation_step logged with self.log, as numbers in state.metrics
+    for name, value in engine.lightning_trainer.callback_metrics.items():
+        engine.state.metrics[name] = value.item() if isinstance(value, Tensor) and value.numel() == 1 else value
+
+
+def create_lightning_evaluator(
+    module: pl.LightningModule,
+    *,
+    trainer_kwargs: Optional[Mapping[str, Any]] = None,
+    callbacks: Optional[Iterable[pl.Callback]] = None,
+) -> Engine:
+    """An Engine whose iteration is ``module.validation_step``, in eval mode without gradients.
+
+    ``engine.state.output`` is what ``validation_step`` returned. What ``validation_step``
+    logs with ``self.log`` (epoch means) is in ``engine.state.metrics`` at
+    EPOCH_COMPLETED, so Ignite handlers such as early stopping can read it.
+
+    Example:
+        >>> import torch, pytorch_lightning as pl
+        >>> class Classifier(pl.LightningModule):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.layer = torch.nn.Linear(2, 2)
+        ...     def validation_step(self, batch, batch_idx):
+        ...         x, y = batch
+        ...         accuracy = (self.layer(x).argmax(1) == y).float().mean()
+        ...         self.log("val_acc", accuracy)
+        ...         return accuracy
+        >>> torch.manual_seed(0) and None
+        >>> batches = [(torch.randn(4, 2), torch.randint(0, 2, (4,))) for _ in range(3)]
+        >>> evaluator = create_lightning_evaluator(Classifier())
+        >>> state = evaluator.run(batches)
+        >>> sorted(state.metrics)
+        ['val_acc']
+    """
+    _check_module(module, "validation_step")
+    step = type(module).validation_step
+
+    def validation_step(engine: Engine, batch: Any) -> Any:
+        module.eval()
+        batch_idx = engine.state.iteration - 1
+        if engine.state.epoch_length:
+            batch_idx %= engine.state.epoch_length
+        # the module is fit as a child of the run's module: its self.log needs the hook name
+        outer_fx_name, module._current_fx_name = module._current_fx_name, "validation_step"
+        try:
+            with torch.no_grad():
+                return step(module, batch, batch_idx)
+        finally:
+            module._current_fx_name = outer_fx_name
+
+    engine = Engine(validation_step, model=module, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
+    engine.add_event_handler(Events.EPOCH_COMPLETED, _callback_metrics)
+    return engine
