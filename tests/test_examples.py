@@ -25,3 +25,14 @@ def test_digits_example_learns(capsys: Any) -> None:
     losses = [float(line.split()[4]) for line in lines[:3]]
     assert losses == sorted(losses, reverse=True)
     assert metrics["accuracy"] > 0.9
+
+
+def test_lightning_interop_example_runs_all_four_directions(tmp_path: Path, capsys: Any) -> None:
+    load("lightning_interop").main(tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(".")[0] for line in lines] == ["1", "2", "3", "4"]
+    assert (tmp_path / "engine" / "version_0" / "metrics.csv").exists()
+    assert len(list((tmp_path / "engine-checkpoints").iterdir())) == 1
+    assert (tmp_path / "module" / "version_0" / "metrics.csv").exists()
+    accuracies = [float(x) for x in lines[3].split("[")[1].rstrip("]").split(", ")]
+    assert len(accuracies) == 3 and accuracies[-1] > 0.9

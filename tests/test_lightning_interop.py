@@ -428,3 +428,18 @@ def test_lightning_global_step_follows_the_engine() -> None:
     engine = Engine(step, model=model, optimizers=torch.optim.SGD(model.parameters(), lr=0.1))
     engine.run(range(5), max_epochs=2)
     assert engine.lightning_trainer.global_step == 5
+
+
+def test_raw_optimizer_steps_count_as_lightning_steps_when_lightning_knows_the_optimizer() -> None:
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(engine: Engine, batch: Any) -> None:
+        if engine.state.iteration % 2 == 0:
+            optimizer.step()  # the raw torch optimizer, as Ignite code does
+
+    engine = Engine(step, model=model, optimizers=optimizer)
+    engine.run(range(5), max_epochs=2)
+    assert engine.lightning_trainer.global_step == 5
+    # the step hooks are gone after the run: stepping later counts nothing anywhere
+    assert optimizer._optimizer_step_post_hooks == {}

@@ -2,6 +2,8 @@
 
 - :mod:`bridge.lightning.runner` runs ``Engine.run`` inside a ``pl.Trainer``; its
   ``HOOK_TO_PHASE`` table is the mapping of Lightning hooks to Ignite's loop.
+- :class:`EngineModule`: an Ignite process function as a LightningModule for a plain
+  ``pl.Trainer``; :class:`EngineCallback`: Ignite engines over a plain Trainer's loops.
 - :func:`create_lightning_trainer` / :func:`create_lightning_evaluator`: Engines whose
   step is a LightningModule's ``training_step`` / ``validation_step``.
 
@@ -11,6 +13,8 @@ Example:
     True
 """
 
+from bridge.lightning.callback import EngineCallback
 from bridge.lightning.engines import create_lightning_evaluator, create_lightning_trainer
+from bridge.lightning.module import EngineModule
 
-__all__ = ["create_lightning_evaluator", "create_lightning_trainer"]
+__all__ = ["EngineCallback", "EngineModule", "create_lightning_evaluator", "create_lightning_trainer"]

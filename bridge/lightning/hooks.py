@@ -5,21 +5,26 @@
 - :class:`BackpropHooks`: a ``pl.Callback`` base that fires
   :class:`~bridge.engine.events.BackpropEvents` from Lightning's backward and optimizer
   hooks, for any LightningModule, automatic or manual optimization.
+- :class:`StepCounter`: keeps Lightning's ``global_step`` moving for Ignite-style code.
+- :func:`lightning_step_output`, :func:`is_scalar`: what Lightning accepts of Ignite's values.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
+import torch
+from torch import Tensor
 
 from bridge.engine.events import BackpropEvents
 
 if TYPE_CHECKING:
     from bridge.engine.engine import Engine
 
-__all__ = ["BackpropHooks", "LightningLink"]
+__all__ = ["BackpropHooks", "LightningLink", "StepCounter", "is_scalar", "lightning_step_output"]
 
 #: Lightning hook -> the backprop event fired there. OPTIM_STEP_COMPLETED has no Lightning
 #: hook: it fires when the Lightning-wrapped optimizer's ``step`` returns.
@@ -107,3 +112,78 @@ class BackpropHooks(pl.Callback):
 
     def on_before_optimizer_step(self, trainer: pl.Trainer, pl_module: pl.LightningModule, optimizer: Any) -> None:
         self._fire("on_before_optimizer_step")
+
+
+def lightning_step_output(output: Any) -> Any:
+    """What a manual-optimization ``training_step`` may hand Lightning of an Ignite output.
+
+    Lightning accepts a Tensor, a mapping (whose "loss" it detaches) or None; an Ignite
+    output can be anything and stays available as ``engine.state.output``.
+
+    Example:
+        >>> lightning_step_output({"loss": 0.5}) is None, lightning_step_output(torch.ones(1))
+        (True, tensor([1.]))
+    """
+    if isinstance(output, Tensor):
+        return output
+    if isinstance(output, Mapping) and isinstance(output.get("loss", None), (Tensor, type(None))):
+        return output
+    return None
+
+
+def is_scalar(value: Any) -> bool:
+    """Whether ``LightningModule.log`` can take ``value``: a number or a one-element tensor.
+
+    Example:
+        >>> is_scalar(0.5), is_scalar(torch.tensor([2])), is_scalar(True), is_scalar([1])
+        (True, True, False, False)
+    """
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, Tensor) and value.numel() == 1)
+
+
+class StepCounter:
+    """Keeps Lightning's ``global_step`` moving for Ignite-style code in manual optimization.
+
+    Lightning counts only steps of its wrapped optimizers; Ignite-style code steps the raw
+    torch optimizer, and ``global_step`` would stay 0 (``ModelCheckpoint``, ``max_steps`` and
+    step-indexed logs would see no progress). So raw steps of the optimizers Lightning knows
+    are counted through torch's step hooks, and when Lightning knows no optimizer each
+    iteration counts as a step.
+
+    Example:
+        >>> counter = StepCounter()
+        >>> counter.iteration_done()  # not started: counts nothing
+    """
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._per_iteration = False
+        self._handles: list[Any] = []
+
+    def start(self, trainer: pl.Trainer) -> None:
+        self.stop()
+        progress = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
+
+        def count(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+            # inside LightningOptimizer.step Lightning has counted "ready" already: not twice
+            if trainer.training and progress.total.ready == progress.total.completed:
+                self._count(progress)
+
+        self._progress, self._per_iteration = progress, not trainer.optimizers
+        self._handles = [optimizer.register_step_post_hook(count) for optimizer in trainer.optimizers]
+
+    def iteration_done(self) -> None:
+        if self._per_iteration:
+            self._count(self._progress)
+
+    def stop(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles, self._progress, self._per_iteration = [], None, False
+
+    @staticmethod
+    def _count(progress: Any) -> None:
+        progress.increment_ready()
+        progress.increment_completed()

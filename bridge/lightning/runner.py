@@ -14,18 +14,17 @@ import inspect
 import logging
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
-from torch import Tensor
 
 from bridge.engine.engine import Phase, _EngineTerminateException
 from bridge.engine.events import State
-from bridge.lightning.hooks import BackpropHooks, LightningLink
+from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
 
 if TYPE_CHECKING:
     from bridge.engine.engine import Engine
@@ -87,10 +86,8 @@ class _RunDriver:
         self.waiting = waiting
         self.trainer: Optional[pl.Trainer] = None
         self.skip_step = False
-        # Lightning's count of manual optimizer steps (its global_step), when Lightning knows no
-        # optimizer: each iteration then counts as a step, so global_step-driven machinery
-        # (ModelCheckpoint, schedulers by step) follows the engine's iterations.
-        self.optimizer_steps: Any = None
+        # Lightning's global_step follows the process function's steps (bridge's own module only)
+        self.steps = StepCounter()
         # the loop itself raised: the exception already went through Ignite's handling
         self.loop_raised = False
 
@@ -142,9 +139,7 @@ class _RunDriver:
 
     def step(self) -> Any:
         self.at(Phase.STEP)
-        if self.optimizer_steps is not None:
-            self.optimizer_steps.increment_ready()
-            self.optimizer_steps.increment_completed()
+        self.steps.iteration_done()
         return self.engine.state.output
 
 
@@ -184,8 +179,8 @@ class _RunCallback(BackpropHooks):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
-        if isinstance(pl_module, _RunModule) and not trainer.optimizers:
-            self._driver.optimizer_steps = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
+        if isinstance(pl_module, _RunModule):
+            self._driver.steps.start(trainer)
         self._driver.at(HOOK_TO_PHASE["on_train_start"])
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
@@ -205,26 +200,18 @@ class _RunCallback(BackpropHooks):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._driver.at(HOOK_TO_PHASE["on_train_end"])
+        self._driver.steps.stop()
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        self._driver.steps.stop()
 
 
 def _log_metrics(engine: Engine) -> None:
     # Numbers in state.metrics (Ignite metrics write them at EPOCH_COMPLETED) reach Lightning's
     # loggers and callback_metrics, so one trainer_kwargs={"logger": ...} gives an Ignite script a log.
     for name, value in engine.state.metrics.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) or (
-            isinstance(value, Tensor) and value.numel() == 1
-        ):
+        if is_scalar(value):
             engine.log(name, value, on_step=False, on_epoch=True)
-
-
-def _lightning_step_output(output: Any) -> Any:
-    # Manual optimization accepts a Tensor, a mapping (whose "loss" it detaches) or None;
-    # Ignite outputs can be anything, and stay available as engine.state.output.
-    if isinstance(output, Tensor):
-        return output
-    if isinstance(output, Mapping) and isinstance(output.get("loss", None), (Tensor, type(None))):
-        return output
-    return None
 
 
 class _RunModule(pl.LightningModule):
@@ -240,7 +227,7 @@ class _RunModule(pl.LightningModule):
             self.model = driver.engine.model
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
-        return _lightning_step_output(self._driver.step())
+        return lightning_step_output(self._driver.step())
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> Optional[int]:
         # -1 makes Lightning skip the step and end the epoch: the loop ended it at ITERATION_STARTED
