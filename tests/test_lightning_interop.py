@@ -443,3 +443,41 @@ def test_raw_optimizer_steps_count_as_lightning_steps_when_lightning_knows_the_o
     assert engine.lightning_trainer.global_step == 5
     # the step hooks are gone after the run: stepping later counts nothing anywhere
     assert optimizer._optimizer_step_post_hooks == {}
+
+
+class _OnDevice:
+    """Stands for a model whose parameters live on ``device`` (no GPU on the test machines)."""
+
+    def __init__(self, device: str) -> None:
+        self.tensor = type("Param", (), {"device": torch.device(device)})()
+
+    def parameters(self) -> Any:
+        return iter([self.tensor])
+
+    def buffers(self) -> Any:
+        return iter([])
+
+
+def test_lightning_runs_on_the_models_device_unless_told_otherwise() -> None:
+    from bridge.lightning.runner import _trainer_kwargs
+
+    assert _trainer_kwargs(Engine(lambda e, b: b, model=_OnDevice("cuda:1")))["devices"] == [1]
+    assert _trainer_kwargs(Engine(lambda e, b: b, model=_OnDevice("cuda:1")))["accelerator"] == "cuda"
+    assert _trainer_kwargs(Engine(lambda e, b: b, model=nn.Linear(1, 1)))["accelerator"] == "cpu"
+    chosen = Engine(lambda e, b: b, model=_OnDevice("cuda:0"), trainer_kwargs={"accelerator": "cpu"})
+    assert _trainer_kwargs(chosen)["accelerator"] == "cpu"
+
+
+def test_model_and_optimizer_state_go_back_where_they_were() -> None:
+    # Lightning's teardown moves the module and optimizer state to the CPU; the runner moves
+    # them back to the device they were on before the run ("meta" stands for a GPU here).
+    from bridge.lightning.runner import _restore_placement
+
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.Adam(model.parameters())
+    model(torch.ones(1, 2)).sum().backward()
+    optimizer.step()
+    _restore_placement(model, torch.device("meta"), [optimizer])
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+    state = next(iter(optimizer.state.values()))
+    assert state["exp_avg"].device.type == "meta" and state["step"].device.type == "cpu"  # Adam keeps step on CPU

@@ -18,7 +18,25 @@ from bridge.engine.events import (
     State,
 )
 
+# Ignite keeps these in ignite.engine; they need torch, imported only when first used.
+_SUPERVISED = (
+    "create_supervised_evaluator",
+    "create_supervised_trainer",
+    "supervised_evaluation_step",
+    "supervised_training_step",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUPERVISED:
+        from bridge.engine import supervised
+
+        return getattr(supervised, name)
+    raise AttributeError(f"module 'bridge.engine' has no attribute '{name}'")
+
+
 __all__ = [
+    *_SUPERVISED,
     "BackpropEvents",
     "CallableEventWithFilter",
     "Engine",

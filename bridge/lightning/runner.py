@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import logging
 import sys
 import warnings
@@ -19,6 +20,7 @@ from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
+import torch
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
 
@@ -282,6 +284,36 @@ def _quiet_lightning() -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _placement(model: Any) -> Optional[torch.device]:
+    tensor = next(itertools.chain(model.parameters(), model.buffers()), None) if model is not None else None
+    return tensor.device if tensor is not None else None
+
+
+def _trainer_kwargs(engine: Engine) -> dict[str, Any]:
+    kwargs = {**_ENGINE_TRAINER_DEFAULTS, **engine.trainer_kwargs}
+    device = _placement(engine.model)
+    if device is not None and device.type == "cuda" and "accelerator" not in engine.trainer_kwargs:
+        # Lightning puts a registered model on the run's accelerator: by default the one the user chose
+        kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
+    return kwargs
+
+
+def _restore_placement(model: Any, device: Optional[torch.device], optimizers: list[Any]) -> None:
+    """Put the model (and its optimizers' state) back on ``device``, where the user had it.
+
+    Lightning moves the module and optimizer state to the CPU when a fit ends; an Ignite
+    user's model stays where they put it (an evaluator run after training, a nested run).
+    """
+    if device is None or _placement(model) == device:
+        return
+    model.to(device)
+    for optimizer in optimizers:
+        for state in optimizer.state.values():
+            for key, value in state.items():
+                if isinstance(value, torch.Tensor) and key != "step":
+                    state[key] = value.to(device)
+
+
 def run_engine(engine: Engine) -> Optional[State]:
     """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``.
 
@@ -300,8 +332,9 @@ def run_engine(engine: Engine) -> Optional[State]:
     fit_module = getattr(engine, "_fit_module", None)
     module = _RunModule(driver) if fit_module is None else fit_module
     with _quiet_lightning():
+        device = _placement(engine.model)
         trainer = pl.Trainer(
-            **{**_ENGINE_TRAINER_DEFAULTS, **engine.trainer_kwargs},
+            **_trainer_kwargs(engine),
             max_epochs=-1,  # the loop decides when the run ends
             callbacks=[_RunCallback(driver), *engine.callbacks],
         )
@@ -330,4 +363,5 @@ def run_engine(engine: Engine) -> Optional[State]:
             engine._lightning = outer_link
             if isinstance(engine.model, pl.LightningModule):
                 engine.model.trainer = outer_trainer
+            _restore_placement(engine.model, device, trainer.optimizers)
     return engine.state

@@ -1,0 +1,268 @@
+"""Ignite's supervised helpers: ``create_supervised_trainer`` / ``create_supervised_evaluator``.
+
+Same arguments and results as Ignite 0.5. The trainer registers the model and optimizer
+with its Engine, so Lightning manages them: the backward pass and the optimizer step go
+through Lightning (``engine.manual_backward``, the wrapped optimizer), which fires
+:class:`~bridge.engine.events.BackpropEvents` and applies Lightning's precision plugin
+for ``amp_mode="amp"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Optional, Union
+
+import torch
+
+from bridge.engine.engine import Engine
+from bridge.utils import convert_tensor
+
+__all__ = [
+    "create_supervised_evaluator",
+    "create_supervised_trainer",
+    "supervised_evaluation_step",
+    "supervised_training_step",
+]
+
+Device = Optional[Union[str, torch.device]]
+
+
+def _prepare_batch(batch: Sequence[Any], device: Device = None, non_blocking: bool = False) -> tuple[Any, Any]:
+    """``(x, y)`` moved to ``device``: Ignite's default ``prepare_batch``."""
+    x, y = batch
+    return convert_tensor(x, device=device, non_blocking=non_blocking), convert_tensor(y, device=device, non_blocking=non_blocking)
+
+
+def _check_accumulation(gradient_accumulation_steps: int) -> None:
+    if gradient_accumulation_steps <= 0:
+        raise ValueError(
+            "Gradient_accumulation_steps must be strictly positive. "
+            "No gradient accumulation if the value set to one (default)."
+        )
+
+
+class _Backprop:
+    """Backward and step through Lightning when it manages ``optimizer`` in this run, else plain torch.
+
+    The Lightning-wrapped optimizer is looked up once per run, not per iteration.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer) -> None:
+        self.optimizer = optimizer
+        self._link: Any = None
+        self._wrapped: Any = None
+
+    def optimizer_for(self, engine: Engine) -> Any:
+        if engine._lightning is not self._link:
+            self._link = engine._lightning
+            wrapped = [o for o in engine.optimizers if o.optimizer is self.optimizer] if self._link else []
+            self._wrapped = wrapped[0] if wrapped else None
+        return self._wrapped if self._wrapped is not None else self.optimizer
+
+    def backward(self, engine: Engine, loss: torch.Tensor) -> None:
+        if self._wrapped is not None:
+            engine.manual_backward(loss)
+        else:
+            loss.backward()
+
+
+def supervised_training_step(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Union[Callable[[Any, Any], torch.Tensor], torch.nn.Module],
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = lambda output: output,
+    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = lambda x, y, y_pred, loss: loss.item(),
+    gradient_accumulation_steps: int = 1,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+) -> Callable[[Engine, Any], Any]:
+    """Ignite's supervised update function: forward, loss, backward, step (every N iterations).
+
+    When Lightning manages ``optimizer`` in the run (``Engine(..., optimizers=optimizer)``,
+    as :func:`create_supervised_trainer` does), backward and step go through Lightning and
+    fire BackpropEvents; otherwise they are plain torch calls, exactly as in Ignite.
+
+    Example:
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> model = torch.nn.Linear(1, 1)
+        >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> update = supervised_training_step(model, optimizer, torch.nn.functional.mse_loss)
+        >>> x = torch.ones(4, 1)
+        >>> loss = Engine(update).run([(x, 3 * x)] * 50).output
+        >>> loss < 1e-3
+        True
+    """
+    _check_accumulation(gradient_accumulation_steps)
+    backprop = _Backprop(optimizer)
+
+    def update(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
+        step = backprop.optimizer_for(engine)
+        if (engine.state.iteration - 1) % gradient_accumulation_steps == 0:
+            step.zero_grad()
+        model.train()
+        x, y = prepare_batch(batch, device=device, non_blocking=non_blocking)
+        output = model_fn(model, x)
+        y_pred = model_transform(output)
+        loss = loss_fn(y_pred, y)
+        if gradient_accumulation_steps > 1:
+            loss = loss / gradient_accumulation_steps
+        backprop.backward(engine, loss)
+        if engine.state.iteration % gradient_accumulation_steps == 0:
+            step.step()
+        return output_transform(x, y, y_pred, loss * gradient_accumulation_steps)
+
+    return update
+
+
+def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> tuple[dict[str, Any], Any]:
+    """Ignite's ``amp_mode`` / ``scaler`` as Lightning options, and the scaler to expose in the state."""
+    device_type = device.type if isinstance(device, torch.device) else device
+    if device_type is not None and "xla" in device_type:
+        raise ValueError("bridge runs on Lightning's accelerators: XLA devices are not supported (device='xla').")
+    if device_type is not None and "mps" in device_type and amp_mode:
+        raise ValueError("amp_mode cannot be used with mps device. Consider using amp_mode=None or device='cuda'.")
+    if amp_mode not in (None, "amp"):
+        raise ValueError(f"amp_mode={amp_mode!r} is not supported: use amp_mode='amp' (Lightning's '16-mixed') or None.")
+    if scaler and amp_mode != "amp":
+        raise ValueError(f"scaler argument is {scaler}, but amp_mode is {amp_mode}. Consider using amp_mode='amp'.")
+    if amp_mode is None:
+        return {}, None
+    from pytorch_lightning.plugins import MixedPrecision
+
+    # Lightning's fp16 autocast always scales the loss; a given GradScaler is the one it uses
+    grad_scaler = scaler if isinstance(scaler, torch.amp.GradScaler) else torch.amp.GradScaler("cuda")
+    return {"plugins": [MixedPrecision("16-mixed", "cuda", scaler=grad_scaler)]}, grad_scaler
+
+
+def create_supervised_trainer(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Union[Callable[[Any, Any], torch.Tensor], torch.nn.Module],
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = lambda output: output,
+    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = lambda x, y, y_pred, loss: loss.item(),
+    deterministic: bool = False,
+    amp_mode: Optional[str] = None,
+    scaler: Union[bool, torch.amp.GradScaler] = False,
+    gradient_accumulation_steps: int = 1,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+) -> Engine:
+    """Ignite's supervised trainer, run by Lightning, firing BackpropEvents.
+
+    Arguments and ``state.output`` are Ignite's. Lightning manages the model and the
+    optimizer: ``amp_mode="amp"`` becomes Lightning's ``"16-mixed"`` precision plugin
+    (with ``scaler`` as its GradScaler, also in ``trainer.state.scaler``), and
+    ``deterministic=True`` Lightning's ``deterministic`` option (deterministic algorithms).
+
+    Example:
+        >>> import torch
+        >>> from bridge.engine import BackpropEvents
+        >>> model = torch.nn.Linear(1, 1)
+        >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> trainer = create_supervised_trainer(model, optimizer, torch.nn.functional.mse_loss)
+        >>> x = torch.ones(4, 1)
+        >>> state = trainer.run([(x, 3 * x)] * 50)
+        >>> state.output < 1e-3, state.optim_step_completed
+        (True, 50)
+    """
+    _check_accumulation(gradient_accumulation_steps)
+    trainer_kwargs, grad_scaler = _precision_options(device, amp_mode, scaler)
+    if deterministic:
+        trainer_kwargs["deterministic"] = True
+    update = supervised_training_step(
+        model,
+        optimizer,
+        loss_fn,
+        device,
+        non_blocking,
+        prepare_batch,
+        model_transform,
+        output_transform,
+        gradient_accumulation_steps,
+        model_fn,
+    )
+    trainer = Engine(update, model=model, optimizers=optimizer, trainer_kwargs=trainer_kwargs)
+    if grad_scaler is not None and isinstance(scaler, bool):
+        trainer.state.scaler = grad_scaler  # as Ignite: the scaler it created
+    return trainer
+
+
+def supervised_evaluation_step(
+    model: torch.nn.Module,
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = lambda output: output,
+    output_transform: Callable[[Any, Any, Any], Any] = lambda x, y, y_pred: (y_pred, y),
+    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+) -> Callable[[Engine, Any], Any]:
+    """Ignite's supervised evaluation function: eval mode, no gradients, ``(y_pred, y)``.
+
+    Example:
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> model = torch.nn.Linear(2, 1)
+        >>> y_pred, y = Engine(supervised_evaluation_step(model)).run([(torch.ones(3, 2), torch.zeros(3, 1))]).output
+        >>> y_pred.shape, y_pred.requires_grad
+        (torch.Size([3, 1]), False)
+    """
+
+    def evaluate_step(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
+        model.eval()
+        with torch.no_grad():
+            x, y = prepare_batch(batch, device=device, non_blocking=non_blocking)
+            output = model_fn(model, x)
+            y_pred = model_transform(output)
+            return output_transform(x, y, y_pred)
+
+    return evaluate_step
+
+
+def create_supervised_evaluator(
+    model: torch.nn.Module,
+    metrics: Optional[Mapping[str, Any]] = None,
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = lambda output: output,
+    output_transform: Callable[[Any, Any, Any], Any] = lambda x, y, y_pred: (y_pred, y),
+    amp_mode: Optional[str] = None,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+) -> Engine:
+    """Ignite's supervised evaluator; each metric in ``metrics`` is attached under its name.
+
+    The model is not registered with the evaluator's Trainer, so evaluating in the middle
+    of a training run leaves its placement alone. ``amp_mode="amp"`` runs the model under
+    CUDA autocast, as Ignite does.
+
+    Example:
+        >>> import torch
+        >>> from bridge.engine import Events
+        >>> model = torch.nn.Linear(2, 1)
+        >>> evaluator = create_supervised_evaluator(model)
+        >>> seen = []
+        >>> _ = evaluator.add_event_handler(Events.ITERATION_COMPLETED, lambda e: seen.append(e.state.output[1].sum().item()))
+        >>> _ = evaluator.run([(torch.ones(3, 2), torch.ones(3, 1))] * 2)
+        >>> seen
+        [3.0, 3.0]
+    """
+    _precision_options(device, amp_mode, None)
+    evaluate_step = supervised_evaluation_step(
+        model, device, non_blocking, prepare_batch, model_transform, output_transform, model_fn
+    )
+    if amp_mode == "amp":
+        plain_step = evaluate_step
+
+        def evaluate_step(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
+            with torch.autocast("cuda"):
+                return plain_step(engine, batch)
+
+    evaluator = Engine(evaluate_step)
+    for name, metric in (metrics or {}).items():
+        metric.attach(evaluator, name)
+    return evaluator
