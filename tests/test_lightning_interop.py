@@ -481,3 +481,57 @@ def test_model_and_optimizer_state_go_back_where_they_were() -> None:
     assert {p.device.type for p in model.parameters()} == {"meta"}
     state = next(iter(optimizer.state.values()))
     assert state["exp_avg"].device.type == "meta" and state["step"].device.type == "cpu"  # Adam keeps step on CPU
+
+
+class ManualClassifier(Classifier):
+    """The same model with manual optimization: training_step steps its optimizer itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        optimizer = self.optimizers()
+        optimizer.zero_grad()
+        x, y = batch
+        loss = nn.functional.cross_entropy(self.net(x), y)
+        self.manual_backward(loss)
+        optimizer.step()
+        self.losses.append(loss.item())
+        return loss
+
+
+def test_create_lightning_trainer_with_manual_optimization_matches_plain_fit() -> None:
+    data = make_data()
+    plain = ManualClassifier()
+    pl.Trainer(max_epochs=2, accelerator="cpu", devices=1, limit_val_batches=0, **QUIET).fit(
+        plain, ListLoader(data), val_dataloaders=ListLoader(data)
+    )
+    ours = ManualClassifier()
+    engine = create_lightning_trainer(ours)
+    steps: list[int] = []
+    engine.add_event_handler(BackpropEvents.OPTIM_STEP_COMPLETED, lambda e: steps.append(e.state.iteration))
+    engine.run(data, max_epochs=2)
+    assert ours.losses == plain.losses
+    assert_same_weights(ours, plain)
+    assert steps == list(range(1, 25))
+
+
+def test_engine_with_progress_bar_tensorboard_and_deterministic(tmp_path: Path, capfd: Any) -> None:
+    from pytorch_lightning.loggers import TensorBoardLogger
+
+    engine = Engine(
+        lambda e, b: e.log("value", float(b)),
+        trainer_kwargs={
+            "enable_progress_bar": True,
+            "logger": TensorBoardLogger(tmp_path, name="tb", version=0),
+            "log_every_n_steps": 1,
+            "deterministic": True,
+        },
+    )
+    engine.run(range(4), max_epochs=2)
+    out, err = capfd.readouterr()
+    assert "Epoch 1: 100%" in out + err and "4/4" in out + err  # Lightning's TQDM bar drew both epochs
+    assert list((tmp_path / "tb" / "version_0").glob("events.out.tfevents.*"))
+    assert torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(False)
