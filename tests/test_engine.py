@@ -368,3 +368,9 @@ def test_iterator_without_length_runs_one_epoch_and_learns_its_length() -> None:
     assert (state.epoch_length, state.iteration, state.output) == (7, 7, 6)
     state = Engine(lambda e, b: b).run(iter(range(100)), epoch_length=10, max_epochs=3)
     assert (state.iteration, state.output) == (30, 29)
+
+
+def test_a_model_left_in_eval_mode_by_an_evaluator_does_not_make_lightning_warn(recwarn: Any) -> None:
+    model = torch.nn.Linear(2, 1).eval()
+    Engine(lambda e, b: model.train(), model=model).run([torch.ones(1, 2)])
+    assert [str(w.message) for w in recwarn] == []

@@ -1,19 +1,62 @@
-"""Placeholder for ``ignite.handlers``.
+"""Ignite's handlers, built only on the public Engine API (``ignite.handlers``).
 
-Importable, nothing implemented yet: ``bridge.handlers`` will hold the Ignite-compatible
-implementation, built only on the public Engine API (see DESIGN.md).
+They work on an ``Engine.run`` and on the engines of ``bridge.lightning.EngineCallback``.
+Ignite's experiment-tracker loggers (TensorBoard, MLflow, W&B, ...) are not provided:
+pass a Lightning logger in ``trainer_kwargs`` instead (docs/lightning.md).
 
-Public names it will provide (as Ignite 0.5.5):
-
-``ModelCheckpoint``, ``Checkpoint``, ``DiskSaver``, ``Timer``, ``EarlyStopping``,
-``TerminateOnNan``, ``global_step_from_engine``, ``TimeLimit``, ``EpochOutputStore``,
-``ConcatScheduler``, ``CosineAnnealingScheduler``, ``LinearCyclicalScheduler``,
-``LRScheduler``, ``ParamGroupScheduler``, ``ParamScheduler``, ``PiecewiseLinear``,
-``CyclicalScheduler``, ``create_lr_scheduler_with_warmup``, ``FastaiLRFinder``,
-``FBResearchLogger``, ``EMAHandler``, ``BasicTimeProfiler``, ``HandlersTimeProfiler``,
-``BaseParamScheduler``, ``BatchSizeScheduler``, ``StateParamScheduler``,
-``LambdaStateScheduler``, ``PiecewiseLinearStateScheduler``, ``ExpStateScheduler``,
-``StepStateScheduler``, ``MultiStepStateScheduler``, ``ReduceLROnPlateauScheduler``,
-``ClearMLLogger``, ``MLflowLogger``, ``NeptuneLogger``, ``PolyaxonLogger``,
-``TensorboardLogger``, ``ProgressBar``, ``VisdomLogger``, ``WandBLogger``
+Example:
+    >>> from bridge.engine import Engine, Events
+    >>> from bridge.handlers import Timer
+    >>> timer = Timer(average=True)
+    >>> engine = Engine(lambda e, b: b)
+    >>> _ = timer.attach(engine, step=Events.ITERATION_COMPLETED)
+    >>> _ = engine.run(range(3))
+    >>> timer.step_count
+    3.0
 """
+
+from bridge.handlers.checkpoint import Checkpoint, DiskSaver, ModelCheckpoint
+from bridge.handlers.early_stopping import EarlyStopping
+from bridge.handlers.param_scheduler import (
+    BaseParamScheduler,
+    ConcatScheduler,
+    CosineAnnealingScheduler,
+    CyclicalScheduler,
+    LinearCyclicalScheduler,
+    LRScheduler,
+    ParamGroupScheduler,
+    ParamScheduler,
+    PiecewiseLinear,
+    ReduceLROnPlateauScheduler,
+    create_lr_scheduler_with_warmup,
+)
+from bridge.handlers.terminate_on_nan import TerminateOnNan
+from bridge.handlers.time_limit import TimeLimit
+from bridge.handlers.time_profilers import BasicTimeProfiler
+from bridge.handlers.timing import Timer
+from bridge.handlers.tqdm_logger import ProgressBar
+from bridge.handlers.utils import global_step_from_engine
+
+__all__ = [
+    "BaseParamScheduler",
+    "BasicTimeProfiler",
+    "Checkpoint",
+    "ConcatScheduler",
+    "CosineAnnealingScheduler",
+    "CyclicalScheduler",
+    "DiskSaver",
+    "EarlyStopping",
+    "LRScheduler",
+    "LinearCyclicalScheduler",
+    "ModelCheckpoint",
+    "ParamGroupScheduler",
+    "ParamScheduler",
+    "PiecewiseLinear",
+    "ProgressBar",
+    "ReduceLROnPlateauScheduler",
+    "TerminateOnNan",
+    "TimeLimit",
+    "Timer",
+    "create_lr_scheduler_with_warmup",
+    "global_step_from_engine",
+]

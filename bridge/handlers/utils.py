@@ -1,9 +1,52 @@
-"""Placeholder for ``ignite.handlers.utils``.
+"""Helpers of ``ignite.handlers.utils``: :func:`global_step_from_engine`.
 
-Importable, nothing implemented yet: ``bridge.handlers.utils`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
-
-Public names it will provide (as Ignite 0.5.5):
-
-``global_step_from_engine``
+Example:
+    >>> from bridge.engine import Engine, Events
+    >>> trainer = Engine(lambda engine, batch: None)
+    >>> _ = trainer.run([0, 1], max_epochs=3)
+    >>> global_step_from_engine(trainer)(None, Events.EPOCH_COMPLETED)
+    3
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Optional
+
+from bridge.engine.engine import Engine
+from bridge.engine.events import State
+
+__all__ = ["global_step_from_engine"]
+
+
+def global_step_from_engine(
+    engine: Engine,
+    custom_event_name: Optional[Any] = None,
+    fallback_attr: str = "epoch",
+) -> Callable[[Any, Any], int]:
+    """A ``global_step_transform`` reading the step from another engine's state.
+
+    The returned ``(engine_, event_name) -> int`` gives ``engine``'s counter for
+    ``custom_event_name`` (or for the event being handled), e.g. the trainer's epoch for a
+    handler on the evaluator's ``COMPLETED``; for an event without counter it gives
+    ``engine.state.<fallback_attr>``.
+
+    Example:
+        >>> from bridge.engine import Engine, Events
+        >>> trainer = Engine(lambda engine, batch: None)
+        >>> _ = trainer.run([0, 1, 2], max_epochs=2)
+        >>> step = global_step_from_engine(trainer)
+        >>> step(None, Events.COMPLETED), step(None, Events.ITERATION_COMPLETED)
+        (2, 6)
+        >>> global_step_from_engine(trainer, Events.ITERATION_COMPLETED)(None, Events.COMPLETED)
+        6
+    """
+
+    def wrapper(_: Any, event_name: Any) -> int:
+        if custom_event_name is not None:
+            event_name = custom_event_name
+        if event_name not in State.event_to_attr:
+            return getattr(engine.state, fallback_attr)
+        return engine.state.get_event_attrib_value(event_name)
+
+    return wrapper

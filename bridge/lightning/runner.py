@@ -340,6 +340,10 @@ def run_engine(engine: Engine) -> Optional[State]:
         )
         driver.trainer = trainer
         engine.lightning_trainer = trainer
+        if fit_module is None:
+            # Ignite steps set the model's mode themselves (an evaluator leaves it in eval mode, the
+            # next training step calls model.train()): Lightning's warning about it is noise here.
+            trainer.fit_loop._warn_if_modules_in_eval_mode = lambda: None
         link = LightningLink(trainer, module)
         outer_link, engine._lightning = engine._lightning, link
         # A LightningModule given as the model becomes a child of this run's module, and Lightning

@@ -1,9 +1,11 @@
-"""Placeholder for ``ignite.contrib.engines``.
+"""``ignite.contrib.engines``: truncated backpropagation through time.
 
-Importable, nothing implemented yet: ``bridge.contrib.engines`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
-
-Public names it will provide (as Ignite 0.5.5):
-
-``create_supervised_tbptt_trainer``, ``Tbptt_Events``
+Example:
+    >>> from bridge.contrib.engines import Tbptt_Events
+    >>> Tbptt_Events.TIME_ITERATION_COMPLETED.value
+    'time_iteration_completed'
 """
+
+from bridge.contrib.engines.tbptt import Tbptt_Events, create_supervised_tbptt_trainer
+
+__all__ = ["Tbptt_Events", "create_supervised_tbptt_trainer"]

@@ -1,16 +1,35 @@
-"""Placeholder for ``ignite.contrib.handlers``.
+"""``ignite.contrib.handlers``: Ignite's deprecated aliases of ``bridge.handlers``, and ``CustomPeriodicEvent``.
 
-Importable, nothing implemented yet: ``bridge.contrib.handlers`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
-
-Public names it will provide (as Ignite 0.5.5):
-
-``clearml_logger``, ``EpochOutputStore``, ``global_step_from_engine``,
-``mlflow_logger``, ``neptune_logger``, ``polyaxon_logger``, ``tensorboard_logger``,
-``tqdm_logger``, ``visdom_logger``, ``wandb_logger``, ``ClearMLLogger``,
-``FastaiLRFinder``, ``MLflowLogger``, ``NeptuneLogger``, ``ConcatScheduler``,
-``CosineAnnealingScheduler``, ``create_lr_scheduler_with_warmup``,
-``LinearCyclicalScheduler``, ``LRScheduler``, ``ParamGroupScheduler``,
-``PiecewiseLinear``, ``PolyaxonLogger``, ``TensorboardLogger``, ``BasicTimeProfiler``,
-``HandlersTimeProfiler``, ``ProgressBar``, ``VisdomLogger``, ``WandBLogger``
+Example:
+    >>> from bridge.contrib.handlers import CustomPeriodicEvent, ProgressBar
+    >>> CustomPeriodicEvent(n_iterations=10).Events.ITERATIONS_10_COMPLETED.value
+    'iterations_10_completed'
 """
+
+from bridge.contrib.handlers.custom_events import CustomPeriodicEvent
+from bridge.handlers import (
+    BasicTimeProfiler,
+    ConcatScheduler,
+    CosineAnnealingScheduler,
+    LinearCyclicalScheduler,
+    LRScheduler,
+    ParamGroupScheduler,
+    PiecewiseLinear,
+    ProgressBar,
+    create_lr_scheduler_with_warmup,
+    global_step_from_engine,
+)
+
+__all__ = [
+    "BasicTimeProfiler",
+    "ConcatScheduler",
+    "CosineAnnealingScheduler",
+    "CustomPeriodicEvent",
+    "LRScheduler",
+    "LinearCyclicalScheduler",
+    "ParamGroupScheduler",
+    "PiecewiseLinear",
+    "ProgressBar",
+    "create_lr_scheduler_with_warmup",
+    "global_step_from_engine",
+]

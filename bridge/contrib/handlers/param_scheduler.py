@@ -1,13 +1,32 @@
-"""Placeholder for ``ignite.contrib.handlers.param_scheduler``.
+"""``ignite.contrib.handlers.param_scheduler``: Ignite 0.5.5's deprecated alias of ``bridge.handlers.param_scheduler``.
 
-Importable, nothing implemented yet. In Ignite 0.5.5
-``ignite.contrib.handlers.param_scheduler`` is a deprecated alias of
-``ignite.handlers.param_scheduler``; ``bridge.contrib.handlers.param_scheduler`` will
-re-export the same objects from ``bridge.handlers.param_scheduler``.
-
-Public names it will provide (as Ignite 0.5.5):
-
-``ConcatScheduler``, ``CosineAnnealingScheduler``, ``LinearCyclicalScheduler``,
-``LRScheduler``, ``ParamGroupScheduler``, ``ParamScheduler``, ``PiecewiseLinear``,
-``CyclicalScheduler``, ``create_lr_scheduler_with_warmup``
+Example:
+    >>> from bridge.contrib.handlers.param_scheduler import LRScheduler
+    >>> import bridge.handlers.param_scheduler
+    >>> LRScheduler is bridge.handlers.param_scheduler.LRScheduler
+    True
 """
+
+from bridge.handlers.param_scheduler import (
+    ConcatScheduler,
+    CosineAnnealingScheduler,
+    CyclicalScheduler,
+    LinearCyclicalScheduler,
+    LRScheduler,
+    ParamGroupScheduler,
+    ParamScheduler,
+    PiecewiseLinear,
+    create_lr_scheduler_with_warmup,
+)
+
+__all__ = [
+    "ConcatScheduler",
+    "CosineAnnealingScheduler",
+    "CyclicalScheduler",
+    "LRScheduler",
+    "LinearCyclicalScheduler",
+    "ParamGroupScheduler",
+    "ParamScheduler",
+    "PiecewiseLinear",
+    "create_lr_scheduler_with_warmup",
+]

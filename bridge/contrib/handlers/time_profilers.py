@@ -1,11 +1,14 @@
-"""Placeholder for ``ignite.contrib.handlers.time_profilers``.
+"""``ignite.contrib.handlers.time_profilers``: Ignite 0.5.5's deprecated alias of ``bridge.handlers.time_profilers``.
 
-Importable, nothing implemented yet. In Ignite 0.5.5
-``ignite.contrib.handlers.time_profilers`` is a deprecated alias of
-``ignite.handlers.time_profilers``; ``bridge.contrib.handlers.time_profilers`` will
-re-export the same objects from ``bridge.handlers.time_profilers``.
+Only ``BasicTimeProfiler`` is implemented so far (``HandlersTimeProfiler`` is not).
 
-Public names it will provide (as Ignite 0.5.5):
-
-``BasicTimeProfiler``, ``HandlersTimeProfiler``
+Example:
+    >>> from bridge.contrib.handlers.time_profilers import BasicTimeProfiler
+    >>> import bridge.handlers.time_profilers
+    >>> BasicTimeProfiler is bridge.handlers.time_profilers.BasicTimeProfiler
+    True
 """
+
+from bridge.handlers.time_profilers import BasicTimeProfiler
+
+__all__ = ["BasicTimeProfiler"]

@@ -1,11 +1,12 @@
-"""Placeholder for ``ignite.contrib.handlers.tqdm_logger``.
+"""``ignite.contrib.handlers.tqdm_logger``: Ignite 0.5.5's deprecated alias of ``bridge.handlers.tqdm_logger``.
 
-Importable, nothing implemented yet. In Ignite 0.5.5
-``ignite.contrib.handlers.tqdm_logger`` is a deprecated alias of
-``ignite.handlers.tqdm_logger``; ``bridge.contrib.handlers.tqdm_logger`` will re-export
-the same objects from ``bridge.handlers.tqdm_logger``.
-
-Public names it will provide (as Ignite 0.5.5):
-
-``ProgressBar``
+Example:
+    >>> from bridge.contrib.handlers.tqdm_logger import ProgressBar
+    >>> import bridge.handlers.tqdm_logger
+    >>> ProgressBar is bridge.handlers.tqdm_logger.ProgressBar
+    True
 """
+
+from bridge.handlers.tqdm_logger import ProgressBar
+
+__all__ = ["ProgressBar"]
