@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import types
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,19 @@ def test_lightning_interop_example_runs_all_four_directions(tmp_path: Path, caps
     assert (tmp_path / "module" / "version_0" / "metrics.csv").exists()
     accuracies = [float(x) for x in lines[3].split("[")[1].rstrip("]").split(", ")]
     assert len(accuracies) == 3 and accuracies[-1] > 0.9
+
+
+def test_faq_example_prints_what_pytorch_ignite_prints(tmp_path: Path, capsys: Any) -> None:
+    """The FAQ pattern (trainer + evaluator, EarlyStopping, best ModelCheckpoint, Accuracy, Loss)
+    gives the same epochs, metrics, stop and best checkpoint on bridge as on pytorch-ignite."""
+    source = (EXAMPLES / "faq_digits.py").read_text()
+    outputs = []
+    for framework in ("bridge", "ignite"):
+        module = types.ModuleType(f"faq_{framework}")
+        exec(compile(source.replace("from bridge.", f"from {framework}."), f"faq_{framework}", "exec"), module.__dict__)
+        module.main(30, tmp_path / framework, progress=False)
+        outputs.append(capsys.readouterr().out.splitlines())
+    bridge_lines, ignite_lines = outputs
+    assert bridge_lines == ignite_lines
+    assert bridge_lines[-1].startswith("stopped after") and "best_model_" in bridge_lines[-1]
+    assert sorted(p.name for p in (tmp_path / "bridge").iterdir()) == sorted(p.name for p in (tmp_path / "ignite").iterdir())

@@ -1,10 +1,62 @@
-"""Placeholder for ``ignite.metrics.mean_absolute_error``.
+"""``MeanAbsoluteError`` (``ignite.metrics.mean_absolute_error``).
 
-Importable, nothing implemented yet: ``bridge.metrics.mean_absolute_error`` will hold
-the Ignite-compatible implementation, built only on the public Engine API (see
-DESIGN.md).
+As in Ignite, the sum of absolute errors is divided by the number of samples (``y.shape[0]``).
 
-Public names it will provide (as Ignite 0.5.5):
-
-``MeanAbsoluteError``
+Example:
+    >>> import torch
+    >>> mae = MeanAbsoluteError()
+    >>> mae.update((torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 6.0])))
+    >>> mae.compute()
+    1.0
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from bridge.exceptions import NotComputableError
+from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+
+def _floating(t: torch.Tensor) -> torch.Tensor:
+    return t if t.is_floating_point() else t.float()
+
+
+__all__ = ["MeanAbsoluteError"]
+
+
+class MeanAbsoluteError(Metric):
+    """Sum of absolute errors over all updates / number of samples.
+
+    Example:
+        >>> import torch
+        >>> mae = MeanAbsoluteError()
+        >>> mae.update((torch.tensor([[1.0, -1.0]]), torch.tensor([[0.0, 0.0]])))
+        >>> mae.compute()
+        2.0
+    """
+
+    _state_dict_all_req_keys = ("_sum_of_absolute_errors", "_num_examples")
+
+    @reinit__is_reduced
+    def reset(self) -> None:
+        self._sum_of_absolute_errors = torch.tensor(0.0, device=self._device)
+        self._num_examples = 0
+
+    @reinit__is_reduced
+    def update(self, output: Sequence[torch.Tensor]) -> None:
+        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
+        from torchmetrics.functional import mean_absolute_error
+
+        y_pred, y = output[0].detach(), output[1].detach()
+        preds, target = _floating(y_pred).reshape(-1), _floating(y.view_as(y_pred)).reshape(-1)
+        sae = mean_absolute_error(preds, target) * y_pred.numel()
+        self._sum_of_absolute_errors += sae.to(self._device)
+        self._num_examples += y.shape[0]
+
+    @sync_all_reduce("_sum_of_absolute_errors", "_num_examples")
+    def compute(self) -> float:
+        if self._num_examples == 0:
+            raise NotComputableError("MeanAbsoluteError must have at least one example before it can be computed.")
+        return self._sum_of_absolute_errors.item() / self._num_examples

@@ -1,9 +1,64 @@
-"""Placeholder for ``ignite.metrics.mean_squared_error``.
+"""``MeanSquaredError`` (``ignite.metrics.mean_squared_error``).
 
-Importable, nothing implemented yet: ``bridge.metrics.mean_squared_error`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
+As in Ignite, the sum of squared errors is divided by the number of samples (``y.shape[0]``),
+not by the number of elements.
 
-Public names it will provide (as Ignite 0.5.5):
-
-``MeanSquaredError``
+Example:
+    >>> import torch
+    >>> mse = MeanSquaredError()
+    >>> mse.update((torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 5.0])))
+    >>> round(mse.compute(), 4)
+    1.3333
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from bridge.exceptions import NotComputableError
+from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+
+def _floating(t: torch.Tensor) -> torch.Tensor:
+    return t if t.is_floating_point() else t.float()
+
+
+__all__ = ["MeanSquaredError"]
+
+
+class MeanSquaredError(Metric):
+    """Sum of squared errors over all updates / number of samples.
+
+    Example:
+        >>> import torch
+        >>> mse = MeanSquaredError()
+        >>> mse.update((torch.tensor([[1.0, 1.0]]), torch.tensor([[0.0, 0.0]])))
+        >>> mse.compute()  # per sample, not per element
+        2.0
+    """
+
+    _state_dict_all_req_keys = ("_sum_of_squared_errors", "_num_examples")
+
+    @reinit__is_reduced
+    def reset(self) -> None:
+        self._sum_of_squared_errors = torch.tensor(0.0, device=self._device)
+        self._num_examples = 0
+
+    @reinit__is_reduced
+    def update(self, output: Sequence[torch.Tensor]) -> None:
+        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
+        from torchmetrics.functional import mean_squared_error
+
+        y_pred, y = output[0].detach(), output[1].detach()
+        # torchmetrics gives the mean over elements; times numel is the batch's sum
+        preds, target = _floating(y_pred).reshape(-1), _floating(y.view_as(y_pred)).reshape(-1)
+        sse = mean_squared_error(preds, target) * y_pred.numel()
+        self._sum_of_squared_errors += sse.to(self._device)
+        self._num_examples += y.shape[0]
+
+    @sync_all_reduce("_sum_of_squared_errors", "_num_examples")
+    def compute(self) -> float:
+        if self._num_examples == 0:
+            raise NotComputableError("MeanSquaredError must have at least one example before it can be computed.")
+        return self._sum_of_squared_errors.item() / self._num_examples
