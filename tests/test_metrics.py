@@ -43,6 +43,9 @@ def assert_same(expected: Any, got: Any) -> None:
             assert_same(e, g)
     elif isinstance(expected, float) and math.isnan(expected):
         assert math.isnan(got)
+    elif not isinstance(expected, (int, float)):
+        # e.g. NotImplemented from an unsupported operand, on both sides (newer pytest refuses approx here)
+        assert got is expected or got == expected, (expected, got)
     else:
         assert not isinstance(got, torch.Tensor), f"expected {expected!r}, got a tensor {got!r}"
         assert got == pytest.approx(expected, rel=1e-5, abs=1e-6)
