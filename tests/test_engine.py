@@ -374,3 +374,31 @@ def test_a_model_left_in_eval_mode_by_an_evaluator_does_not_make_lightning_warn(
     model = torch.nn.Linear(2, 1).eval()
     Engine(lambda e, b: model.train(), model=model).run([torch.ones(1, 2)])
     assert [str(w.message) for w in recwarn] == []
+
+
+def test_external_callback_factories_are_loaded_only_when_installed(monkeypatch: Any) -> None:
+    from pytorch_lightning.trainer.connectors import callback_connector
+
+    import bridge.lightning.runner as runner
+
+    class FromFactory(pl.Callback):
+        pass
+
+    calls: list[str] = []
+
+    def load(group: str) -> list:
+        calls.append(group)
+        return [FromFactory()]
+
+    monkeypatch.setattr(callback_connector, "_load_external_callbacks", load)
+    monkeypatch.setattr(runner, "_has_callback_factories", True)  # a package registers a factory
+    engine = Engine(lambda e, b: b)
+    engine.run([1])
+    assert calls == ["pytorch_lightning.callbacks_factory"]
+    assert any(isinstance(cb, FromFactory) for cb in engine.lightning_trainer.callbacks)
+
+    monkeypatch.setattr(runner, "_has_callback_factories", False)  # none installed: no scan per Trainer
+    engine.run([1])
+    assert calls == ["pytorch_lightning.callbacks_factory"]
+    assert not any(isinstance(cb, FromFactory) for cb in engine.lightning_trainer.callbacks)
+    assert callback_connector._load_external_callbacks is load  # put back after the Trainer is built

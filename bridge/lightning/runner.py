@@ -10,6 +10,7 @@ the epoch, stop the Trainer).
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import inspect
 import itertools
 import logging
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
 
@@ -314,6 +316,32 @@ def _restore_placement(model: Any, device: Optional[torch.device], optimizers: l
                     state[key] = value.to(device)
 
 
+_CALLBACK_FACTORIES = "pytorch_lightning.callbacks_factory"
+_has_callback_factories: Optional[bool] = None
+
+
+@contextmanager
+def _cheap_trainer_init() -> Iterator[None]:
+    """Skip Lightning's per-Trainer scan of installed packages for callback factories when none exist.
+
+    ``pl.Trainer.__init__`` reads every installed distribution's entry points, about half of an
+    Engine run's setup (a nested evaluator per epoch pays it each time). Whether any factory
+    exists is looked up once per process; if one does, Lightning loads it as usual.
+    """
+    global _has_callback_factories
+    if _has_callback_factories is None:
+        _has_callback_factories = bool(importlib.metadata.entry_points(group=_CALLBACK_FACTORIES))
+    if _has_callback_factories:
+        yield
+        return
+    original = callback_connector._load_external_callbacks
+    callback_connector._load_external_callbacks = lambda group: []
+    try:
+        yield
+    finally:
+        callback_connector._load_external_callbacks = original
+
+
 def run_engine(engine: Engine) -> Optional[State]:
     """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``.
 
@@ -333,11 +361,12 @@ def run_engine(engine: Engine) -> Optional[State]:
     module = _RunModule(driver) if fit_module is None else fit_module
     with _quiet_lightning():
         device = _placement(engine.model)
-        trainer = pl.Trainer(
-            **_trainer_kwargs(engine),
-            max_epochs=-1,  # the loop decides when the run ends
-            callbacks=[_RunCallback(driver), *engine.callbacks],
-        )
+        with _cheap_trainer_init():
+            trainer = pl.Trainer(
+                **_trainer_kwargs(engine),
+                max_epochs=-1,  # the loop decides when the run ends
+                callbacks=[_RunCallback(driver), *engine.callbacks],
+            )
         driver.trainer = trainer
         engine.lightning_trainer = trainer
         if fit_module is None:

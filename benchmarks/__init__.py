@@ -1,0 +1,1 @@
+"""Benchmarks: bridge against plain PyTorch, Ignite and Lightning. Run ``python -m benchmarks.run``."""

@@ -1,0 +1,555 @@
+"""Side-by-side benchmark: plain PyTorch, pytorch-ignite, pytorch-lightning and bridge.
+
+One command, one process, interleaved repetitions (A B C D A B C D ...), medians::
+
+    python -m benchmarks.run [--quick] [--out benchmarks/results]
+
+Every runner trains the same seeded model on the same pre-built batches, in the same
+order, with the same SGD, and must end with the same weights (checked with allclose).
+Writes ``results.md`` (tables + target verdicts) and ``results.png`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import torch
+from torch import nn
+
+LR = 0.05
+PL_KWARGS = dict(
+    accelerator="cpu", devices=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+    enable_model_summary=False, num_sanity_val_steps=0,
+)
+
+
+class Batches:
+    """A sized iterable of pre-built batches (not a list: Lightning's CombinedLoader flattens lists).
+
+    Example:
+        >>> b = Batches([(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long))])
+        >>> len(b), len(list(b))
+        (1, 1)
+    """
+
+    def __init__(self, items: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return iter(self.items)
+
+
+@dataclass
+class Workload:
+    """A model factory plus the batches every runner trains on."""
+
+    name: str
+    make_model: Callable[[], nn.Module]
+    batches: Batches
+    val: Batches = field(default_factory=lambda: Batches([]))
+    epochs: int = 1
+
+
+def overhead_workload(iters: int) -> Workload:
+    """Tiny MLP, batch 32, pre-built tensors: the loop's own cost dominates.
+
+    Example:
+        >>> len(overhead_workload(10).batches)
+        10
+    """
+    g = torch.Generator().manual_seed(1)
+    items = [(torch.randn(32, 32, generator=g), torch.randint(0, 10, (32,), generator=g)) for _ in range(iters)]
+
+    def make() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    return Workload("overhead", make, Batches(items))
+
+
+def compute_workload(iters: int, width: int = 1024) -> Workload:
+    """Wide MLP on scikit-learn's digits (batch 64): one step takes milliseconds.
+
+    Example:
+        >>> len(compute_workload(3, width=16).batches)
+        3
+    """
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = torch.tensor(x / 16.0, dtype=torch.float32)
+    y = torch.tensor(y, dtype=torch.long)
+    items = [(x[(i * 64) % 1728:(i * 64) % 1728 + 64], y[(i * 64) % 1728:(i * 64) % 1728 + 64]) for i in range(iters)]
+    val = Batches([(x[1728:1792], y[1728:1792])])
+
+    def make() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(64, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
+
+    return Workload("compute", make, Batches(items), val)
+
+
+def faq_workload(iters_per_epoch: int, epochs: int) -> Workload:
+    """Trainer + an evaluator Engine run every epoch on a 1-batch validation set."""
+    w = compute_workload(iters_per_epoch, width=64)
+    w.name, w.epochs = "faq", epochs
+    return w
+
+
+# ---------------------------------------------------------------- runners
+# Each runner trains a fresh model over the workload and returns (ticks, model).
+# ``ticks`` holds perf_counter() after every completed iteration (one cheap append, the
+# same in every runner), so steady-state time/iteration excludes setup and teardown.
+
+
+def _loss(model: nn.Module, batch: Any) -> torch.Tensor:
+    x, y = batch
+    return nn.functional.cross_entropy(model(x), y)
+
+
+def run_torch(w: Workload, ticks: list[float]) -> nn.Module:
+    model = w.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    model.train()
+    for _ in range(w.epochs):
+        for batch in w.batches:
+            opt.zero_grad()
+            _loss(model, batch).backward()
+            opt.step()
+            ticks.append(time.perf_counter())
+    return model
+
+
+def run_ignite(w: Workload, ticks: list[float]) -> nn.Module:
+    from ignite.engine import Engine
+
+    model = w.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step(engine: Any, batch: Any) -> float:
+        model.train()
+        opt.zero_grad()
+        loss = _loss(model, batch)
+        loss.backward()
+        opt.step()
+        ticks.append(time.perf_counter())
+        return loss
+
+    Engine(step).run(w.batches, max_epochs=w.epochs)
+    return model
+
+
+def _pl_module(w: Workload, ticks: list[float], manual: bool) -> Any:
+    import pytorch_lightning as pl
+
+    class Module(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = w.make_model()
+            self.automatic_optimization = not manual
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            loss = _loss(self.model, batch)
+            if manual:
+                opt = self.optimizers()
+                opt.zero_grad()
+                self.manual_backward(loss)
+                opt.step()
+            return loss
+
+        def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+            ticks.append(time.perf_counter())
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=LR)
+
+    return Module()
+
+
+def _fit(module: Any, w: Workload, callbacks: Optional[list[Any]] = None) -> nn.Module:
+    import pytorch_lightning as pl
+
+    trainer = pl.Trainer(max_epochs=w.epochs, callbacks=callbacks or [], **PL_KWARGS)
+    trainer.fit(module, train_dataloaders=w.batches)
+    return module.model
+
+
+def run_pl_manual(w: Workload, ticks: list[float]) -> nn.Module:
+    return _fit(_pl_module(w, ticks, manual=True), w)
+
+
+def run_pl_auto(w: Workload, ticks: list[float]) -> nn.Module:
+    return _fit(_pl_module(w, ticks, manual=False), w)
+
+
+def run_bridge_engine(w: Workload, ticks: list[float]) -> nn.Module:
+    from bridge.engine import Engine
+
+    model = w.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step(engine: Any, batch: Any) -> float:  # unmodified Ignite-style process function
+        model.train()
+        opt.zero_grad()
+        loss = _loss(model, batch)
+        loss.backward()
+        opt.step()
+        ticks.append(time.perf_counter())
+        return loss
+
+    Engine(step, model=model, optimizers=opt, trainer_kwargs={"accelerator": "cpu", "devices": 1}).run(
+        w.batches, max_epochs=w.epochs
+    )
+    return model
+
+
+def run_bridge_callback(w: Workload, ticks: list[float]) -> nn.Module:
+    from bridge.engine import Events
+    from bridge.handlers import Timer
+    from bridge.lightning import EngineCallback
+
+    callback = EngineCallback()
+    seen = {"n": 0, "epochs": 0, "avg": 0.0}
+
+    @callback.train.on(Events.ITERATION_COMPLETED(every=50))
+    def every_50(engine: Any) -> None:
+        seen["n"] += 1
+
+    @callback.train.on(Events.ITERATION_COMPLETED)
+    def running_average(engine: Any) -> None:  # RunningAverage-like, every iteration
+        out = engine.state.output
+        value = out["loss"] if isinstance(out, dict) else out
+        seen["avg"] = 0.98 * seen["avg"] + 0.02 * float(value)
+
+    @callback.train.on(Events.EPOCH_COMPLETED)
+    def epoch_done(engine: Any) -> None:
+        seen["epochs"] += 1
+
+    Timer(average=True).attach(
+        callback.train, start=Events.STARTED, resume=Events.ITERATION_STARTED, pause=Events.ITERATION_COMPLETED,
+        step=Events.ITERATION_COMPLETED,
+    )
+    return _fit(_pl_module(w, ticks, manual=False), w, callbacks=[callback])
+
+
+def run_pl_auto_items(w: Workload, ticks: list[float]) -> nn.Module:
+    """Baseline of ``bridge_callback``: the same pl.Trainer, plus an equivalent plain callback's .item()."""
+    import pytorch_lightning as pl
+
+    avg = {"v": 0.0}
+
+    class Average(pl.Callback):
+        def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+            avg["v"] = 0.98 * avg["v"] + 0.02 * float(outputs["loss"])
+
+    return _fit(_pl_module(w, ticks, manual=False), w, callbacks=[Average()])
+
+
+def run_bridge_lightning_trainer(w: Workload, ticks: list[float]) -> nn.Module:
+    from bridge.lightning import create_lightning_trainer
+
+    module = _pl_module(w, ticks, manual=False)
+    create_lightning_trainer(module, trainer_kwargs={"accelerator": "cpu", "devices": 1}).run(
+        w.batches, max_epochs=w.epochs
+    )
+    return module.model
+
+
+RUNNERS: dict[str, Callable[[Workload, list[float]], nn.Module]] = {
+    "torch": run_torch,
+    "ignite": run_ignite,
+    "pl_manual": run_pl_manual,
+    "pl_auto": run_pl_auto,
+    "pl_auto+callback": run_pl_auto_items,
+    "bridge_engine": run_bridge_engine,
+    "bridge_callback": run_bridge_callback,
+    "bridge_lightning_trainer": run_bridge_lightning_trainer,
+}
+
+
+# ---------------------------------------------------------------- FAQ pattern
+
+
+def _eval_fn(model: nn.Module) -> Callable[[Any, Any], Any]:
+    def evaluate(engine: Any, batch: Any) -> Any:
+        model.eval()
+        with torch.no_grad():
+            return model(batch[0])
+
+    return evaluate
+
+
+def run_faq(w: Workload, engine_cls: Any, events: Any) -> tuple[nn.Module, list[float], float]:
+    """Trainer + evaluator run at every EPOCH_COMPLETED; returns model, evaluator.run times, batch time."""
+    model = w.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step(engine: Any, batch: Any) -> float:
+        model.train()
+        opt.zero_grad()
+        loss = _loss(model, batch)
+        loss.backward()
+        opt.step()
+        return loss
+
+    trainer = engine_cls(step)
+    evaluator = engine_cls(_eval_fn(model))
+    run_times: list[float] = []
+
+    @trainer.on(events.EPOCH_COMPLETED)
+    def validate(engine: Any) -> None:
+        t = time.perf_counter()
+        evaluator.run(w.val)
+        run_times.append(time.perf_counter() - t)
+
+    trainer.run(w.batches, max_epochs=w.epochs)
+    model.eval()
+    t = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(20):
+            model(w.val.items[0][0])
+    return model, run_times, (time.perf_counter() - t) / 20
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def import_time(module: str, reps: int) -> float:
+    """Median wall time of ``import module`` in a fresh interpreter (seconds).
+
+    Example:
+        >>> import_time("json", 1) < 5
+        True
+    """
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                  check=True).stdout) for _ in range(reps)]
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- driver
+
+
+@dataclass
+class Result:
+    """Medians for one runner on one workload."""
+
+    per_iter: float  # steady-state seconds per iteration
+    first_iter: float  # seconds from runner start to first completed iteration
+    total: float
+    rss_mb: float
+    weights_ok: bool
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def bench(w: Workload, reps: int, runners: dict[str, Callable[..., nn.Module]]) -> dict[str, Result]:
+    """Interleaved repetitions of every runner on ``w``; medians per runner.
+
+    Peak RSS is the growth of the process's ru_maxrss during a runner's first repetition
+    (interleaved order, so later runners reuse memory earlier ones already raised: a lower bound).
+    """
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runners}
+    rss: dict[str, float] = {}
+    weights: dict[str, list[torch.Tensor]] = {}
+    for _ in range(reps):
+        for name, runner in runners.items():
+            ticks: list[float] = []
+            before = _rss_mb()
+            start = time.perf_counter()
+            model = runner(w, ticks)
+            end = time.perf_counter()
+            rss.setdefault(name, _rss_mb() - before)
+            weights[name] = [p.detach().clone() for p in model.parameters()]
+            n = len(ticks)
+            assert n == len(w.batches) * w.epochs, f"{name} ran {n} iterations"
+            per_iter = (ticks[-1] - ticks[0]) / (n - 1) if n > 1 else end - start
+            samples[name].append((per_iter, ticks[0] - start, end - start))
+    ref = weights["torch"]
+    return {
+        name: Result(
+            per_iter=statistics.median(s[0] for s in samples[name]),
+            first_iter=statistics.median(s[1] for s in samples[name]),
+            total=statistics.median(s[2] for s in samples[name]),
+            rss_mb=rss[name],
+            weights_ok=all(torch.allclose(a, b, atol=1e-6, rtol=1e-5) for a, b in zip(weights[name], ref)),
+        )
+        for name in runners
+    }
+
+
+def profile_bridge_engine(w: Workload, top: int = 15) -> str:
+    """cProfile of one bridge Engine run on ``w``: the top entries by own time."""
+    prof = cProfile.Profile()
+    prof.enable()
+    run_bridge_engine(w, [])
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any]:
+    """Run the suite and write ``results.md`` and ``results.png``; returns the raw results.
+
+    Example (the test suite's smoke run)::
+
+        main(["--smoke", "--out", "/tmp/bench"], quiet=True)
+    """
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, finishes in under a minute")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repetition (tests)")
+    parser.add_argument("--out", default="benchmarks/results", help="results folder")
+    args = parser.parse_args(argv)
+    say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+    if args.smoke:
+        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), reps=1, imports=0)
+    elif args.quick:
+        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), reps=3, imports=1)
+    else:
+        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), reps=5, imports=3)
+
+    warnings.filterwarnings("ignore")
+    import logging
+
+    import pytorch_lightning  # noqa: F401  (so its loggers exist before we quiet them)
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in ("pytorch_lightning", "lightning", "lightning_fabric", "ignite"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+    warm = overhead_workload(3)
+    for runner in RUNNERS.values():  # imports and first-call caches out of the timings
+        runner(warm, [])
+
+    results: dict[str, Any] = {"sizes": sizes}
+    for w in (overhead_workload(sizes["over"]), compute_workload(sizes["comp"], sizes["width"])):
+        say(f"{w.name}: {len(w.batches)} iterations x {sizes['reps']} interleaved repetitions")
+        results[w.name] = bench(w, sizes["reps"], RUNNERS)
+
+    import ignite.engine
+    import bridge.engine
+
+    iters, epochs = sizes["faq"]
+    faq: dict[str, Any] = {}
+    ref_model = run_torch(faq_workload(iters, epochs), [])
+    for _ in range(sizes["reps"]):
+        for name, (cls, ev) in {"ignite": (ignite.engine.Engine, ignite.engine.Events),
+                                "bridge": (bridge.engine.Engine, bridge.engine.Events)}.items():
+            model, times, batch = run_faq(faq_workload(iters, epochs), cls, ev)
+            ok = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(model.parameters(), ref_model.parameters()))
+            entry = faq.setdefault(name, {"run": [], "setup": [], "ok": True})
+            entry["run"].append(statistics.median(times))
+            entry["setup"].append(statistics.median(times) - batch)
+            entry["ok"] &= ok
+    results["faq"] = faq
+    say("faq: done")
+
+    imports = {}
+    if sizes["imports"]:
+        for mod in ("bridge", "bridge.engine", "ignite.engine", "pytorch_lightning"):
+            imports[mod] = import_time(mod, sizes["imports"])
+    results["imports"] = imports
+
+    results["targets"] = targets(results)
+    if not args.smoke and any(not ok for _, ok, _ in results["targets"]):
+        results["profile"] = profile_bridge_engine(overhead_workload(min(sizes["over"], 1000)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(render(results))
+    chart(results, out / "results.png")
+    if "profile" in results:
+        (out / "profile.txt").write_text(results["profile"])
+    for line, ok, _ in results["targets"]:
+        say(("PASS " if ok else "FAIL ") + line)
+    say(f"wrote {out / 'results.md'} and {out / 'results.png'}")
+    return results
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:
+    """The issue's targets as (description with measured ratio, passed, ratio)."""
+    o, c = r["overhead"], r["compute"]
+    checks = [
+        ("bridge_engine / pl_manual (overhead-bound)", o["bridge_engine"].per_iter / o["pl_manual"].per_iter, 1.05),
+        ("bridge_callback / pl_auto+callback (same pl.Trainer without bridge)",
+         o["bridge_callback"].per_iter / o["pl_auto+callback"].per_iter, 1.05),
+        ("bridge_engine / torch (compute-bound)", c["bridge_engine"].per_iter / c["torch"].per_iter, 1.03),
+    ]
+    if r["imports"]:
+        for mod in ("bridge", "bridge.engine"):
+            checks.append((f"import {mod} / import ignite.engine", r["imports"][mod] / r["imports"]["ignite.engine"], 1.0))
+    return [(f"{name}: {ratio:.3f} (target <= {limit})", ratio <= limit, ratio) for name, ratio, limit in checks]
+
+
+def render(r: dict[str, Any]) -> str:
+    """Markdown tables for ``results.md``."""
+    lines = [f"Benchmark results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"torch threads {torch.get_num_threads()}, sizes {r['sizes']})", ""]
+    for wname in ("overhead", "compute"):
+        res = r[wname]
+        base = res["torch"].per_iter
+        lines += [f"### {wname}-bound workload", "",
+                  "| runner | µs/iter | overhead vs torch (µs/iter) | ×torch | ×pl_manual | ×ignite "
+                  "| first iter (ms) | run total (ms) | RSS growth (MB) | weights == torch |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for name, x in res.items():
+            lines.append(
+                f"| {name} | {x.per_iter * 1e6:.1f} | {(x.per_iter - base) * 1e6:+.1f} | {x.per_iter / base:.3f} "
+                f"| {x.per_iter / res['pl_manual'].per_iter:.3f} | {x.per_iter / res['ignite'].per_iter:.3f} "
+                f"| {x.first_iter * 1e3:.1f} | {x.total * 1e3:.1f} | {x.rss_mb:.1f} | {'yes' if x.weights_ok else 'NO'} |")
+        lines.append("")
+    lines += ["### FAQ pattern: evaluator.run on a 1-batch validation set, every epoch", "",
+              "| engine | evaluator.run (ms) | per-run setup = run - batch time (ms) | weights == torch |",
+              "|---|---|---|---|"]
+    for name, e in r["faq"].items():
+        lines.append(f"| {name} | {statistics.median(e['run']) * 1e3:.2f} | {statistics.median(e['setup']) * 1e3:.2f} "
+                     f"| {'yes' if e['ok'] else 'NO'} |")
+    lines.append("")
+    if r["imports"]:
+        lines += ["### Start-up: `import X` in a fresh interpreter (median)", "", "| module | seconds |", "|---|---|"]
+        lines += [f"| {m} | {t:.3f} |" for m, t in r["imports"].items()]
+        lines.append("")
+    lines += ["### Targets", ""] + [f"- {'PASS' if ok else 'FAIL'} {line}" for line, ok, _ in r["targets"]] + [""]
+    return "\n".join(lines)
+
+
+def chart(r: dict[str, Any], path: Path) -> None:
+    """Bar chart of µs/iteration per runner, one panel per workload."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, wname in zip(axes, ("overhead", "compute")):
+        names = list(r[wname])
+        ax.barh(names, [r[wname][n].per_iter * 1e6 for n in names], color="tab:blue")
+        ax.set_title(f"{wname}-bound: µs per iteration (median)")
+        ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
