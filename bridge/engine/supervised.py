@@ -130,11 +130,12 @@ def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> 
         raise ValueError(f"scaler argument is {scaler}, but amp_mode is {amp_mode}. Consider using amp_mode='amp'.")
     if amp_mode is None:
         return {}, None
-    from pytorch_lightning.plugins import MixedPrecision
+    # Lightning-specific options come from bridge.lightning (imported on use, as Engine.run does);
+    # Lightning's fp16 autocast always scales the loss, and a given GradScaler is the one it uses
+    from bridge.lightning.hooks import amp_trainer_kwargs
 
-    # Lightning's fp16 autocast always scales the loss; a given GradScaler is the one it uses
     grad_scaler = scaler if isinstance(scaler, torch.amp.GradScaler) else torch.amp.GradScaler("cuda")
-    return {"plugins": [MixedPrecision("16-mixed", "cuda", scaler=grad_scaler)]}, grad_scaler
+    return amp_trainer_kwargs(grad_scaler), grad_scaler
 
 
 def create_supervised_trainer(

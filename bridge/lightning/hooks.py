@@ -24,7 +24,7 @@ from bridge.engine.events import BackpropEvents
 if TYPE_CHECKING:
     from bridge.engine.engine import Engine
 
-__all__ = ["BackpropHooks", "LightningLink", "StepCounter", "is_scalar", "lightning_step_output"]
+__all__ = ["BackpropHooks", "LightningLink", "StepCounter", "amp_trainer_kwargs", "is_scalar", "lightning_step_output"]
 
 #: Lightning hook -> the backprop event fired there. OPTIM_STEP_COMPLETED has no Lightning
 #: hook: it fires when the Lightning-wrapped optimizer's ``step`` returns.
@@ -187,3 +187,19 @@ class StepCounter:
     def _count(progress: Any) -> None:
         progress.increment_ready()
         progress.increment_completed()
+
+
+def amp_trainer_kwargs(scaler: torch.amp.GradScaler) -> dict[str, Any]:
+    """Ignite's ``amp_mode="amp"`` as Trainer options: Lightning's fp16 autocast with ``scaler``.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # no CUDA here: the scaler disables itself
+        ...     options = amp_trainer_kwargs(torch.amp.GradScaler("cuda"))
+        >>> options["plugins"][0].precision
+        '16-mixed'
+    """
+    from pytorch_lightning.plugins import MixedPrecision
+
+    return {"plugins": [MixedPrecision("16-mixed", "cuda", scaler=scaler)]}
