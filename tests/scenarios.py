@@ -71,10 +71,39 @@ def bridge_framework() -> Framework:
     return Framework("bridge", Engine, Events, EventEnum, State)
 
 
+class PlainRunner:
+    """A runner with nothing underneath: it advances Ignite's loop until the run ends or pauses.
+
+    The seam's own test: Ignite's semantics come from the loop alone, the ``pl.Trainer``
+    runner only drives it.
+    """
+
+    def run(self, spec: Any, loop: Any) -> None:
+        from bridge.engine.loop import Phase
+
+        while loop.advance() < Phase.INTERRUPTED:
+            pass
+
+
+def plain_framework() -> Framework:
+    """bridge's classes with every Engine run by :class:`PlainRunner` (no Lightning)."""
+    import bridge.engine
+    from bridge.engine import EventEnum, Events, State
+    from bridge.engine.runners import register_runner
+
+    register_runner("plain", PlainRunner())
+
+    class Engine(bridge.engine.Engine):  # named as the class it stands for: messages name it
+        def __init__(self, process_function: Any, **kwargs: Any) -> None:
+            super().__init__(process_function, runner="plain", **kwargs)
+
+    return Framework("bridge-plain", Engine, Events, EventEnum, State)
+
+
 def exc_info(e: BaseException) -> tuple[str, str]:
     """``(type name, message)`` of an exception; function and default object reprs are masked."""
     msg = re.sub(r"<function \S+ at 0x[0-9a-fA-F]+>", "<function>", str(e))
-    msg = re.sub(r"<(?:\w+\.)*(\w+) object at 0x[0-9a-fA-F]+>", r"<\1 object>", msg)
+    msg = re.sub(r"<(?:[\w<>]+\.)*(\w+) object at 0x[0-9a-fA-F]+>", r"<\1 object>", msg)
     return type(e).__name__, msg
 
 

@@ -22,9 +22,11 @@ from scenarios import (
     first_difference,
     ignite_framework,
     is_subsequence,
+    plain_framework,
 )
 
 IGNITE = ignite_framework()
+PLAIN = plain_framework()
 NAMES = sorted(SCENARIOS)
 
 
@@ -39,7 +41,7 @@ def _bridge() -> Framework | None:
 @functools.cache
 def result(name: str, framework: str) -> Recorder:
     """The (cached) execution of scenario ``name`` on ``"ignite"`` or ``"bridge"``."""
-    fw = IGNITE if framework == "ignite" else _bridge()
+    fw = {"ignite": IGNITE, "bridge": _bridge(), "plain": PLAIN}[framework]
     assert fw is not None
     return execute(SCENARIOS[name], fw)
 
@@ -85,6 +87,14 @@ def test_bridge_matches_ignite(name: str, bridge: Framework) -> None:
     """Same scenario, same trace and final states on bridge as on Ignite."""
     expected, actual = result(name, "ignite").trace, result(name, "bridge").trace
     assert actual == expected, first_difference(expected, actual)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_loop_alone_gives_the_trainer_runs_trace(name: str, bridge: Framework) -> None:
+    """The loop driven by a runner with no Lightning at all (``PlainRunner``) gives the same trace
+    as under the ``pl.Trainer`` runner: Ignite's semantics live in the loop, not in the runner."""
+    expected, actual = result(name, "bridge").trace, result(name, "plain").trace
+    assert actual == expected, first_difference(expected, actual, ("trainer runner", "plain runner"))
 
 
 @pytest.mark.parametrize("name", sorted(DELIBERATE_DEVIATIONS))

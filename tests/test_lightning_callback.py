@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from bridge.engine import BackpropEvents, Engine, Events, EventsList
 from bridge.lightning.callback import (
+    PREDICT_HOOK_TO_EVENTS,
     TEST_HOOK_TO_EVENTS,
     TRAIN_HOOK_TO_EVENTS,
     VALIDATION_HOOK_TO_EVENTS,
@@ -77,6 +78,9 @@ class Regression(pl.LightningModule):
         x, y = batch
         return torch.nn.functional.mse_loss(self.net(x), y)
 
+    def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        return self.net(batch[0])
+
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
@@ -130,14 +134,17 @@ def test_full_event_trace_of_train_and_validation_no_events_in_sanity_check() ->
 def test_each_lightning_hook_fires_the_events_of_its_table_entry() -> None:
     callback = EngineCallback()
     trace: list = []
-    hooks = list(TRAIN_HOOK_TO_EVENTS) + list(VALIDATION_HOOK_TO_EVENTS) + list(TEST_HOOK_TO_EVENTS)
+    tables = (TRAIN_HOOK_TO_EVENTS, VALIDATION_HOOK_TO_EVENTS, TEST_HOOK_TO_EVENTS, PREDICT_HOOK_TO_EVENTS)
+    hooks = [hook for table in tables for hook in table]
     trace_events(trace, "T", callback.train)
     trace_events(trace, "V", callback.validation)
     trace_events(trace, "X", callback.test)
+    trace_events(trace, "P", callback.predict)
     trainer = quiet_trainer(max_epochs=2, callbacks=[HookMarker(trace, hooks), callback], num_sanity_val_steps=0)
     module = Regression()
     trainer.fit(module, regression_data(6, 3), regression_data(4, 2))
     trainer.test(module, regression_data(4, 2), verbose=False)
+    trainer.predict(module, regression_data(4, 2))
 
     fired: dict[str, set[tuple[str, ...]]] = {}
     hook, events = None, []
@@ -148,7 +155,7 @@ def test_each_lightning_hook_fires_the_events_of_its_table_entry() -> None:
             hook, events = entry[1], []
         else:
             events.append(entry[1])
-    for table in (TRAIN_HOOK_TO_EVENTS, VALIDATION_HOOK_TO_EVENTS, TEST_HOOK_TO_EVENTS):
+    for table in tables:
         for hook_name, table_events in table.items():
             if hook_name != "on_exception":
                 assert fired[hook_name] == {tuple(e.name for e in table_events)}, hook_name
@@ -596,7 +603,7 @@ def test_exception_raised_fires_on_the_running_engine_and_is_not_swallowed(where
         assert caught == [("T", "boom in training_step", 2)]
     else:  # the validation run inside the fit fails, then the training run
         assert caught == [("V", "boom in validation_step", 1), ("T", "boom in validation_step", 2)]
-    assert callback.train._lightning is None  # the link is dropped after a failed fit
+    assert callback.train._driver is None  # the link is dropped after a failed fit
 
 
 def test_exception_without_handlers_propagates() -> None:
@@ -630,3 +637,23 @@ def test_engines_refuse_run_and_unsupported_controls() -> None:
     with pytest.raises(ValueError, match="handler"):
         callback.train.add_event_handler(Events.STARTED, lambda a, b, c: None)
 
+
+
+def test_predict_engine_sees_each_prediction_and_attaches_handlers() -> None:
+    callback = EngineCallback()
+    trace: list = []
+    trace_events(trace, "P", callback.predict)
+    outputs: list = []
+    callback.predict.add_event_handler(Events.ITERATION_COMPLETED, lambda e: outputs.append(e.state.output))
+    module = Regression()
+    trainer = quiet_trainer(callbacks=[callback])
+    predictions = trainer.predict(module, regression_data(6, 2))
+    assert [name for _, name, *_ in trace] == ["STARTED", "EPOCH_STARTED"] + [
+        "GET_BATCH_STARTED", "GET_BATCH_COMPLETED", "ITERATION_STARTED", "ITERATION_COMPLETED"
+    ] * 3 + ["EPOCH_COMPLETED", "COMPLETED"]  # fmt: skip
+    assert trace[-1][2:] == (1, 3)  # epoch 1, 3 iterations
+    assert len(outputs) == 3 and all(torch.equal(a, b) for a, b in zip(outputs, predictions))
+    state = callback.predict.state
+    assert (state.epoch_length, state.max_epochs, state.metrics) == (3, 1, {})
+    with pytest.raises(RuntimeError, match="EngineCallback.predict is driven by the loops"):
+        callback.predict.run([1])

@@ -122,13 +122,41 @@ def test_evaluator_attaches_its_metrics() -> None:
 @pytest.mark.filterwarnings("ignore:torch.cuda.amp.GradScaler is enabled, but CUDA is not available")
 def test_amp_mode_becomes_lightnings_mixed_precision_with_the_scaler() -> None:
     model, optimizer = model_and_optimizer()
+    from bridge.lightning.runner import _trainer_kwargs
+
     trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, amp_mode="amp", scaler=True)
-    (plugin,) = trainer.trainer_kwargs["plugins"]
-    assert plugin.precision == "16-mixed" and plugin.scaler is trainer.state.scaler
+    assert trainer.trainer_kwargs == {"precision": "16-mixed", "grad_scaler": trainer.state.scaler}
     assert isinstance(trainer.state.scaler, torch.amp.GradScaler)
+    (plugin,) = _trainer_kwargs(trainer._run_spec())["plugins"]  # what the pl.Trainer gets
+    assert plugin.precision == "16-mixed" and plugin.scaler is trainer.state.scaler
     scaler = torch.amp.GradScaler("cuda")
     trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, amp_mode="amp", scaler=scaler)
-    assert trainer.trainer_kwargs["plugins"][0].scaler is scaler and not hasattr(trainer.state, "scaler")
+    assert _trainer_kwargs(trainer._run_spec())["plugins"][0].scaler is scaler and not hasattr(trainer.state, "scaler")
+
+
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"grad_scaler": 1.0}, TypeError, r"trainer_kwargs\['grad_scaler'\] must be a torch.amp.GradScaler; got 1.0"),
+        ({"grad_scaler": "scaler", "precision": "bf16-mixed"}, TypeError, "must be a torch.amp.GradScaler"),
+    ],
+)
+def test_grad_scaler_option_is_checked(options: dict, error: type, match: str) -> None:
+    from bridge.lightning.runner import _trainer_kwargs
+
+    with pytest.raises(error, match=match):
+        _trainer_kwargs(bridge_engine.Engine(lambda e, b: b, trainer_kwargs=options)._run_spec())
+
+
+@pytest.mark.filterwarnings("ignore:torch.cuda.amp.GradScaler is enabled, but CUDA is not available")
+def test_grad_scaler_needs_fp16_mixed_precision() -> None:
+    from bridge.lightning.runner import _trainer_kwargs
+
+    engine = bridge_engine.Engine(
+        lambda e, b: b, trainer_kwargs={"grad_scaler": torch.amp.GradScaler("cuda"), "precision": "bf16-mixed"}
+    )
+    with pytest.raises(ValueError, match=r"needs precision='16-mixed'.*got precision='bf16-mixed'"):
+        _trainer_kwargs(engine._run_spec())
 
 
 def test_deterministic_maps_to_lightnings_option() -> None:

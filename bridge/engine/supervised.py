@@ -53,8 +53,8 @@ class _Backprop:
         self._wrapped: Any = None
 
     def optimizer_for(self, engine: Engine) -> Any:
-        if engine._lightning is not self._link:
-            self._link = engine._lightning
+        if engine._driver is not self._link:
+            self._link = engine._driver
             wrapped = [o for o in engine.optimizers if o.optimizer is self.optimizer] if self._link else []
             self._wrapped = wrapped[0] if wrapped else None
         return self._wrapped if self._wrapped is not None else self.optimizer
@@ -130,12 +130,9 @@ def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> 
         raise ValueError(f"scaler argument is {scaler}, but amp_mode is {amp_mode}. Consider using amp_mode='amp'.")
     if amp_mode is None:
         return {}, None
-    # Lightning-specific options come from bridge.lightning (imported on use, as Engine.run does);
-    # Lightning's fp16 autocast always scales the loss, and a given GradScaler is the one it uses
-    from bridge.lightning.hooks import amp_trainer_kwargs
-
+    # Lightning's fp16 autocast always scales the loss; the runner hands it this GradScaler
     grad_scaler = scaler if isinstance(scaler, torch.amp.GradScaler) else torch.amp.GradScaler("cuda")
-    return amp_trainer_kwargs(grad_scaler), grad_scaler
+    return {"precision": "16-mixed", "grad_scaler": grad_scaler}, grad_scaler
 
 
 def create_supervised_trainer(

@@ -1,9 +1,10 @@
 """``EngineCallback``: Ignite engines over the loops of a plain ``pl.Trainer``.
 
-Lightning's loops run as usual; at each hook the callback fires Ignite events on one of
-three engines, ``.train``, ``.validation`` and ``.test``, and keeps their ``state`` in
-step with Lightning. The mapping is one table per loop: :data:`TRAIN_HOOK_TO_EVENTS`,
-:data:`VALIDATION_HOOK_TO_EVENTS` and :data:`TEST_HOOK_TO_EVENTS`.
+Lightning's loops run as usual; at each hook the callback fires the Ignite events of the
+hook's row in :mod:`bridge.lightning.hook_table` on the engine of the hook's loop
+(``.train``, ``.validation``, ``.test``, ``.predict``) and keeps its ``state`` in step with
+Lightning. A loop's view (:class:`_TrainView`, :class:`_EvalView`) says what each phase
+means for the state; the table says which events fire there.
 """
 
 from __future__ import annotations
@@ -16,49 +17,30 @@ import pytorch_lightning as pl
 from torch import Tensor
 
 from bridge.engine.engine import Engine
-from bridge.engine.events import Events
+from bridge.engine.events import EventEnum, Events
+from bridge.engine.loop import Phase
+from bridge.lightning.hook_table import Hook, dispatch_hooks, hook, hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink
 
-__all__ = ["EngineCallback", "TEST_HOOK_TO_EVENTS", "TRAIN_HOOK_TO_EVENTS", "VALIDATION_HOOK_TO_EVENTS"]
+__all__ = ["EngineCallback", "PREDICT_HOOK_TO_EVENTS", "TEST_HOOK_TO_EVENTS", "TRAIN_HOOK_TO_EVENTS", "VALIDATION_HOOK_TO_EVENTS"]
 
-#: Lightning's fit-loop hooks -> the events ``EngineCallback.train`` fires there, in order.
-#: ``state.iteration`` grows by one just before ITERATION_STARTED. When ``terminate()`` is
-#: requested, TERMINATE fires right after the event whose handler asked (or, when asked from
-#: outside ``.train``'s events, at the next ``.train`` hook), and the ``.train`` events stop
-#: until COMPLETED. ``BackpropEvents`` fire from :mod:`bridge.lightning.hooks`'s table.
-TRAIN_HOOK_TO_EVENTS: dict[str, tuple[Events, ...]] = {
-    "on_train_start": (Events.STARTED,),
-    "on_train_epoch_start": (Events.EPOCH_STARTED,),
-    "on_train_batch_start": (Events.GET_BATCH_STARTED, Events.GET_BATCH_COMPLETED, Events.ITERATION_STARTED),
-    "on_train_batch_end": (Events.ITERATION_COMPLETED,),
-    "on_train_epoch_end": (Events.EPOCH_COMPLETED,),  # not for an epoch cut short by terminate()
-    "on_train_end": (Events.COMPLETED,),  # TERMINATE first if the run was terminated or Lightning stopped it
-    "on_exception": (Events.EXCEPTION_RAISED,),  # only if handlers exist (after .validation's); Lightning re-raises
-}
 
-#: Lightning's validation-loop hooks -> the events ``EngineCallback.validation`` fires there.
-#: Nothing fires during Lightning's sanity check. Each validation run is a fresh Ignite run
-#: (``iteration=0``, ``epoch=0``, ``max_epochs=1``).
-VALIDATION_HOOK_TO_EVENTS: dict[str, tuple[Events, ...]] = {
-    "on_validation_start": (Events.STARTED,),
-    "on_validation_epoch_start": (Events.EPOCH_STARTED,),
-    "on_validation_batch_start": (Events.GET_BATCH_STARTED, Events.GET_BATCH_COMPLETED, Events.ITERATION_STARTED),
-    "on_validation_batch_end": (Events.ITERATION_COMPLETED,),
-    "on_validation_epoch_end": (Events.EPOCH_COMPLETED,),
-    "on_validation_end": (Events.COMPLETED,),
-    "on_exception": (Events.EXCEPTION_RAISED,),
-}
+def _events_of(loop: str) -> dict[str, tuple[EventEnum, ...]]:
+    return {row.name: row.events for row in (*hooks(loop, where="callback"), hook("on_exception"))}
 
-#: Lightning's test-loop hooks -> the events ``EngineCallback.test`` fires there (as for validation).
-TEST_HOOK_TO_EVENTS: dict[str, tuple[Events, ...]] = {
-    hook.replace("validation", "test"): events for hook, events in VALIDATION_HOOK_TO_EVENTS.items()
-}
+
+#: Views of the hook table: Lightning hook -> the events ``EngineCallback``'s engine fires there.
+TRAIN_HOOK_TO_EVENTS = _events_of("fit")
+VALIDATION_HOOK_TO_EVENTS = _events_of("validate")
+TEST_HOOK_TO_EVENTS = _events_of("test")
+PREDICT_HOOK_TO_EVENTS = _events_of("predict")
+_EXCEPTION_EVENTS = hook("on_exception").events
 
 
 def _not_runnable(loop: str) -> RuntimeError:
     return RuntimeError(
         f"EngineCallback.{loop} is driven by the loops of the pl.Trainer it is passed to: "
-        f"call trainer.fit/validate/test instead of run() (or use bridge.engine.Engine for an Ignite run)."
+        f"call trainer.fit/validate/test/predict instead of run() (or use bridge.engine.Engine for an Ignite run)."
     )
 
 
@@ -70,33 +52,34 @@ class _LoopEngine(Engine):
             raise _not_runnable(loop)
 
         super().__init__(process_function)
-        self._loop = loop
+        self._loop_name = loop
         #: the callback_metrics values last copied into ``state.metrics`` (EngineModule skips them)
         self._from_lightning: dict[str, Any] = {}
 
     def run(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        raise _not_runnable(self._loop)
+        raise _not_runnable(self._loop_name)
 
     def terminate(self, skip_completed: bool = False) -> None:
-        if self._loop != "train":
+        if self._loop_name != "train":
             raise RuntimeError(
-                f"EngineCallback.{self._loop}.terminate(): Lightning runs its {self._loop} loop to the end. "
+                f"EngineCallback.{self._loop_name}.terminate(): Lightning runs its {self._loop_name} loop to the end. "
                 "To stop training, call terminate() on EngineCallback.train (also from this engine's handlers)."
             )
         super().terminate(skip_completed)
-        if self._lightning is not None:
+        link = self._driver
+        if isinstance(link, LightningLink) and link.trainer is not None:
             # Lightning stops at its next check (after this batch or epoch), not one batch later
-            self._lightning.trainer.should_stop = True
+            link.trainer.should_stop = True
 
     def terminate_epoch(self, skip_epoch_completed: bool = False) -> NoReturn:  # type: ignore[override]
         raise RuntimeError(
-            f"EngineCallback.{self._loop}.terminate_epoch() is not supported: a Lightning callback cannot end "
+            f"EngineCallback.{self._loop_name}.terminate_epoch() is not supported: a Lightning callback cannot end "
             "an epoch early (a LightningModule's on_train_batch_start returning -1 can)."
         )
 
     def interrupt(self) -> NoReturn:  # type: ignore[override]
         raise RuntimeError(
-            f"EngineCallback.{self._loop}.interrupt() is not supported: a pl.Trainer cannot pause and resume "
+            f"EngineCallback.{self._loop_name}.interrupt() is not supported: a pl.Trainer cannot pause and resume "
             "a fit; use terminate() and resume from a Lightning checkpoint."
         )
 
@@ -105,8 +88,182 @@ def _as_number(value: Any) -> Any:
     return value.item() if isinstance(value, Tensor) and value.numel() == 1 else value
 
 
+def _pull_metrics(engine: _LoopEngine, trainer: pl.Trainer) -> None:
+    # Lightning's logged values join what Ignite metrics wrote (same name: Lightning's wins here,
+    # a metric computed in the event's handlers overwrites it after)
+    copied = {name: _as_number(value) for name, value in trainer.callback_metrics.items()}
+    engine.state.metrics.update(copied)
+    engine._from_lightning = copied
+
+
+def _start_state(engine: Engine, batches: float, dataloaders: object) -> None:
+    state = engine.state
+    state.epoch_length = int(batches) if math.isfinite(batches) else None
+    state.dataloader = dataloaders
+    state.batch = state.output = None
+    state.times[Events.EPOCH_COMPLETED.name] = state.times[Events.COMPLETED.name] = 0.0
+    engine.should_terminate = False
+
+
+class _View:
+    """One Lightning loop seen as an Ignite run of ``engine``: fires a row's events with the
+    state Ignite has before each (``batch``, ``output``, ``iteration``)."""
+
+    def __init__(self, engine: _LoopEngine) -> None:
+        self.engine = engine
+        self.outputs_from_lightning = True
+
+    def fire(self, trainer: pl.Trainer, event: EventEnum) -> bool:
+        """Fire ``event``; True if the run must stop firing (a handler terminated it)."""
+        self.engine._fire_event(event)
+        return False
+
+    def fire_batch(self, trainer: pl.Trainer, events: tuple[EventEnum, ...], batch: object, outputs: object) -> None:
+        state = self.engine.state
+        for event in events:
+            if event is Events.GET_BATCH_STARTED:
+                state.batch = None
+            elif event is Events.GET_BATCH_COMPLETED:
+                state.batch, state.output = batch, None
+            elif event is Events.ITERATION_STARTED:
+                state.iteration += 1
+            elif event is Events.ITERATION_COMPLETED and self.outputs_from_lightning:
+                state.output = outputs
+            if self.fire(trainer, event):
+                return
+
+    def fire_all(self, trainer: pl.Trainer, events: tuple[EventEnum, ...]) -> None:
+        for event in events:
+            if self.fire(trainer, event):
+                return
+
+
+class _TrainView(_View):
+    """The fit loop as ``.train``'s run: Lightning's counts, and Ignite's ``terminate()`` rules.
+
+    When ``terminate()`` is requested, TERMINATE fires right after the event whose handler
+    asked (or, when asked from outside ``.train``'s events, at the next ``.train`` hook), and
+    ``.train``'s events stop until COMPLETED.
+    """
+
+    def __init__(self, engine: _LoopEngine) -> None:
+        super().__init__(engine)
+        self.running = False  # between on_train_start and on_train_end: backprop events go to .train
+        self.terminated = False  # TERMINATE fired in this fit
+        self._epoch_first_iteration = 0
+        self._run_start = self._epoch_start = 0.0
+
+    def _terminate(self, trainer: pl.Trainer) -> None:
+        self.terminated = True
+        trainer.should_stop = True
+        self.engine._fire_event(Events.TERMINATE)
+
+    def fire(self, trainer: pl.Trainer, event: EventEnum) -> bool:
+        self.engine._fire_event(event)
+        if self.engine.should_terminate:
+            self._terminate(trainer)
+            return True
+        return False
+
+    def at(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        phase = row.phase
+        engine, state = self.engine, self.engine.state
+        if phase is Phase.RUN_START:
+            # a fit resumed from a checkpoint continues Lightning's counts
+            _start_state(engine, trainer.num_training_batches, trainer.train_dataloader)
+            state.iteration = trainer.fit_loop.epoch_loop.batch_progress.total.completed
+            state.epoch = trainer.current_epoch
+            max_epochs = trainer.max_epochs
+            state.max_epochs = max_epochs if max_epochs is not None and max_epochs >= 0 else None
+            state.max_iters = None
+            self.running, self.terminated = True, False
+            self._run_start = time.time()
+            self.fire_all(trainer, row.events)
+        elif phase is Phase.RUN_END:
+            if not self.terminated and (engine.should_terminate or trainer.should_stop):
+                # terminate() asked outside .train's events, or Lightning stopped the fit (EarlyStopping, ...)
+                self._terminate(trainer)
+            self.running = False
+            if engine.should_terminate != "skip_completed":
+                state.times[Events.COMPLETED.name] = time.time() - self._run_start
+                for event in row.events:
+                    engine._fire_event(event)
+        elif self.terminated:
+            return
+        elif phase is Phase.EPOCH_START:
+            state.epoch = trainer.current_epoch + 1
+            self._epoch_first_iteration = state.iteration
+            self._epoch_start = time.time()
+            self.fire_all(trainer, row.events)
+        elif phase is Phase.ITERATION_START:
+            self.fire_batch(trainer, row.events, args[0], None)
+        elif phase is Phase.ITERATION_END:
+            self.fire_batch(trainer, row.events, args[1], args[0])
+        elif phase is Phase.EPOCH_END:
+            batches_run = state.iteration - self._epoch_first_iteration
+            cut_short = state.epoch_length is not None and batches_run < state.epoch_length
+            if cut_short and (engine.should_terminate or trainer.should_stop):
+                # stopped mid-epoch from outside .train's events (a mid-epoch validation, a Lightning
+                # callback): as in Ignite, a terminated epoch gets no EPOCH_COMPLETED
+                self._terminate(trainer)
+                return
+            _pull_metrics(engine, trainer)
+            state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
+            self.fire_all(trainer, row.events)
+
+
+class _EvalView(_View):
+    """A validation, test or predict loop as a fresh Ignite run (``iteration=0``, ``max_epochs=1``).
+
+    Nothing fires during Lightning's sanity check.
+    """
+
+    def __init__(self, engine: _LoopEngine, batches: str, dataloaders: str, metrics: bool = True) -> None:
+        super().__init__(engine)
+        self._batches, self._dataloaders, self._metrics = batches, dataloaders, metrics
+        self.running = False
+        self._start = self._epoch_start = 0.0
+
+    def at(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        phase = row.phase
+        engine, state = self.engine, self.engine.state
+        if phase is Phase.RUN_START:
+            if trainer.sanity_checking:
+                return
+            batches = getattr(trainer, self._batches)
+            _start_state(engine, sum(batches) if isinstance(batches, (list, tuple)) else batches,
+                         getattr(trainer, self._dataloaders))
+            state.iteration = state.epoch = 0
+            state.max_epochs, state.max_iters = 1, None
+            self.running = True
+            self._start = time.time()
+        elif not self.running:
+            return
+        elif phase is Phase.EPOCH_START:
+            state.epoch += 1
+            self._epoch_start = time.time()
+        elif phase is Phase.ITERATION_START:
+            self.fire_batch(trainer, row.events, args[0], None)
+            return
+        elif phase is Phase.ITERATION_END:
+            self.fire_batch(trainer, row.events, args[1], args[0])
+            return
+        elif phase is Phase.EPOCH_END:
+            if self._metrics:
+                _pull_metrics(engine, trainer)
+            state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
+        elif phase is Phase.RUN_END:
+            if self._metrics:
+                # again: values the LightningModule logged in its on_*_epoch_end (after callbacks) are in now
+                _pull_metrics(engine, trainer)
+            state.times[Events.COMPLETED.name] = time.time() - self._start
+            self.running = False
+        self.fire_all(trainer, row.events)
+
+
+@dispatch_hooks("fit", "validate", "test", "predict", to="_on")
 class EngineCallback(BackpropHooks):
-    """A ``pl.Callback`` giving a plain ``pl.Trainer`` three Ignite engines: ``.train``, ``.validation``, ``.test``.
+    """A ``pl.Callback`` giving a plain ``pl.Trainer`` Ignite engines: ``.train``, ``.validation``, ``.test``, ``.predict``.
 
     Every Ignite event, filter (``every``, ``once``, ``before``, ``after``, ``event_filter``),
     ``EventsList`` and handler works on them, and Ignite handlers and metrics attach to them
@@ -154,25 +311,33 @@ class EngineCallback(BackpropHooks):
     """
 
     def __init__(self) -> None:
-        self.train: Engine = _LoopEngine("train")
-        self.validation: Engine = _LoopEngine("validation")
-        self.test: Engine = _LoopEngine("test")
-        self._training = False  # between on_train_start and on_train_end: backprop events go to .train
-        self._terminated = False  # .train fired TERMINATE in this fit
-        self._eval: Optional[Engine] = None  # the validation/test engine running now (None in sanity check)
-        self._epoch_first_iteration = 0
-        self._run_start = self._epoch_start = self._eval_start = self._eval_epoch_start_time = 0.0
-        # EngineModule's training_step sets state.output to the process function's real output
-        self._outputs_from_lightning = True
+        self.train = _LoopEngine("train")
+        self.validation = _LoopEngine("validation")
+        self.test = _LoopEngine("test")
+        self.predict = _LoopEngine("predict")
+        self._train = _TrainView(self.train)
+        self._views: dict[str, _TrainView | _EvalView] = {
+            "fit": self._train,
+            "validate": _EvalView(self.validation, "num_val_batches", "val_dataloaders"),
+            "test": _EvalView(self.test, "num_test_batches", "test_dataloaders"),
+            # Lightning logs nothing in predict: its callback_metrics are another loop's
+            "predict": _EvalView(self.predict, "num_predict_batches", "predict_dataloaders", metrics=False),
+        }
 
     def backprop_engine(self) -> Optional[Engine]:
-        return self.train if self._training else None
+        return self.train if self._train.running else None
 
-    # ------------------------------------------------------------------ fit/validate/test
+    def _on(self, row: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
+        if row.phase is Phase.RUN_START and row.loop == "fit":
+            super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
+        self._views[row.loop].at(row, trainer, args)
+
+    def _engines(self) -> tuple[_LoopEngine, ...]:
+        return (self.train, self.validation, self.test, self.predict)
 
     def _link(self, link: Optional[LightningLink], trainer: Optional[pl.Trainer]) -> None:
-        for engine in (self.train, self.validation, self.test):
-            engine._lightning = link
+        for engine in self._engines():
+            engine._set_driver(link)
             if trainer is not None:
                 engine.lightning_trainer = trainer
 
@@ -184,229 +349,14 @@ class EngineCallback(BackpropHooks):
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         # innermost first: an exception in a validation run inside fit also leaves the training run
-        engines = [engine for engine in (self._eval, self.train if self._training else None) if engine is not None]
-        self._training, self._eval = False, None
+        running = [view for view in self._views.values() if view is not self._train and view.running]
+        running += [self._train] if self._train.running else []
+        for view in running:
+            view.running = False
         try:
-            for engine in engines:
-                if engine._event_handlers.get(Events.EXCEPTION_RAISED):
-                    engine._fire_event(Events.EXCEPTION_RAISED, exception)
+            for view in running:
+                for event in _EXCEPTION_EVENTS:
+                    if view.engine._event_handlers.get(event):
+                        view.engine._fire_event(event, exception)
         finally:
             self._link(None, None)  # Lightning calls no teardown hook after an exception
-
-    @staticmethod
-    def _pull_metrics(engine: Engine, trainer: pl.Trainer) -> None:
-        # Lightning's logged values join what Ignite metrics wrote (same name: Lightning's wins here,
-        # a metric computed in the event's handlers overwrites it after)
-        copied = {name: _as_number(value) for name, value in trainer.callback_metrics.items()}
-        engine.state.metrics.update(copied)
-        engine._from_lightning = copied  # type: ignore[attr-defined]
-
-    # ------------------------------------------------------------------ train: TRAIN_HOOK_TO_EVENTS
-
-    def _terminate(self, trainer: pl.Trainer) -> None:
-        self._terminated = True
-        trainer.should_stop = True
-        self.train._fire_event(Events.TERMINATE)
-
-    def _fire_train(self, trainer: pl.Trainer, event: Events) -> bool:
-        """Fire ``event`` on ``.train``; True if a handler terminated the run (TERMINATE fired)."""
-        engine = self.train
-        engine._fire_event(event)
-        if engine.should_terminate:
-            self._terminate(trainer)
-            return True
-        return False
-
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
-        engine = self.train
-        engine.should_terminate = False
-        state = engine.state
-        # a fit resumed from a checkpoint continues Lightning's counts
-        state.iteration = trainer.fit_loop.epoch_loop.batch_progress.total.completed
-        state.epoch = trainer.current_epoch
-        state.max_epochs = trainer.max_epochs if trainer.max_epochs is not None and trainer.max_epochs >= 0 else None
-        state.max_iters = None
-        batches = trainer.num_training_batches
-        state.epoch_length = int(batches) if math.isfinite(batches) else None
-        state.dataloader = trainer.train_dataloader
-        state.batch = state.output = None
-        state.times[Events.EPOCH_COMPLETED.name] = state.times[Events.COMPLETED.name] = 0.0
-        self._training, self._terminated = True, False
-        self._run_start = time.time()
-        self._fire_train(trainer, Events.STARTED)
-
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self._terminated:
-            return
-        state = self.train.state
-        state.epoch = trainer.current_epoch + 1
-        self._epoch_first_iteration = state.iteration
-        self._epoch_start = time.time()
-        self._fire_train(trainer, Events.EPOCH_STARTED)
-
-    def on_train_batch_start(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
-    ) -> None:
-        if self._terminated:
-            return
-        state = self.train.state
-        state.batch = None
-        if self._fire_train(trainer, Events.GET_BATCH_STARTED):
-            return
-        state.batch = batch
-        state.output = None
-        if self._fire_train(trainer, Events.GET_BATCH_COMPLETED):
-            return
-        state.iteration += 1
-        self._fire_train(trainer, Events.ITERATION_STARTED)
-
-    def on_train_batch_end(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
-    ) -> None:
-        if self._terminated:
-            return
-        if self._outputs_from_lightning:
-            self.train.state.output = outputs
-        self._fire_train(trainer, Events.ITERATION_COMPLETED)
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self._terminated:
-            return
-        engine = self.train
-        state = engine.state
-        batches_run = state.iteration - self._epoch_first_iteration
-        cut_short = state.epoch_length is not None and batches_run < state.epoch_length
-        if cut_short and (engine.should_terminate or trainer.should_stop):
-            # stopped mid-epoch from outside .train's events (a mid-epoch validation, a Lightning
-            # callback): as in Ignite, a terminated epoch gets no EPOCH_COMPLETED
-            self._terminate(trainer)
-            return
-        self._pull_metrics(engine, trainer)
-        state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
-        self._fire_train(trainer, Events.EPOCH_COMPLETED)
-
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        engine = self.train
-        if not self._terminated and (engine.should_terminate or trainer.should_stop):
-            # terminate() asked outside .train's events, or Lightning stopped the fit (EarlyStopping, ...)
-            self._terminate(trainer)
-        self._training = False
-        if engine.should_terminate != "skip_completed":
-            engine.state.times[Events.COMPLETED.name] = time.time() - self._run_start
-            engine._fire_event(Events.COMPLETED)
-
-    # ------------------------------------------------------------------ validation/test: *_HOOK_TO_EVENTS
-
-    def _start_eval(self, trainer: pl.Trainer, engine: Engine, batches: Any, dataloaders: Any) -> None:
-        total = sum(batches) if isinstance(batches, (list, tuple)) else batches
-        state = engine.state
-        state.iteration = state.epoch = 0
-        state.max_epochs, state.max_iters = 1, None
-        state.epoch_length = int(total) if math.isfinite(total) else None
-        state.dataloader = dataloaders
-        state.batch = state.output = None
-        state.times[Events.EPOCH_COMPLETED.name] = state.times[Events.COMPLETED.name] = 0.0
-        engine.should_terminate = False
-        self._eval = engine
-        self._eval_start = time.time()
-        engine._fire_event(Events.STARTED)
-
-    def _eval_epoch_start(self) -> None:
-        engine = self._eval
-        if engine is not None:
-            engine.state.epoch += 1
-            self._eval_epoch_start_time = time.time()
-            engine._fire_event(Events.EPOCH_STARTED)
-
-    def _eval_batch_start(self, batch: Any) -> None:
-        engine = self._eval
-        if engine is None:
-            return
-        state = engine.state
-        state.batch = None
-        engine._fire_event(Events.GET_BATCH_STARTED)
-        state.batch = batch
-        state.output = None
-        engine._fire_event(Events.GET_BATCH_COMPLETED)
-        state.iteration += 1
-        engine._fire_event(Events.ITERATION_STARTED)
-
-    def _eval_batch_end(self, outputs: Any) -> None:
-        engine = self._eval
-        if engine is not None:
-            engine.state.output = outputs
-            engine._fire_event(Events.ITERATION_COMPLETED)
-
-    def _eval_epoch_end(self, trainer: pl.Trainer) -> None:
-        engine = self._eval
-        if engine is not None:
-            self._pull_metrics(engine, trainer)
-            engine.state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._eval_epoch_start_time
-            engine._fire_event(Events.EPOCH_COMPLETED)
-
-    def _end_eval(self, trainer: pl.Trainer) -> None:
-        engine = self._eval
-        if engine is not None:
-            # again: values the LightningModule logged in its on_*_epoch_end (after callbacks) are in now
-            self._pull_metrics(engine, trainer)
-            engine.state.times[Events.COMPLETED.name] = time.time() - self._eval_start
-            self._eval = None
-            engine._fire_event(Events.COMPLETED)
-
-    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.sanity_checking:
-            self._start_eval(trainer, self.validation, trainer.num_val_batches, trainer.val_dataloaders)
-
-    def on_validation_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._eval_epoch_start()
-
-    def on_validation_batch_start(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int, dataloader_idx: int = 0
-    ) -> None:
-        self._eval_batch_start(batch)
-
-    def on_validation_batch_end(
-        self,
-        trainer: pl.Trainer,
-        pl_module: pl.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
-        self._eval_batch_end(outputs)
-
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._eval_epoch_end(trainer)
-
-    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._end_eval(trainer)
-
-    def on_test_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._start_eval(trainer, self.test, trainer.num_test_batches, trainer.test_dataloaders)
-
-    def on_test_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._eval_epoch_start()
-
-    def on_test_batch_start(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int, dataloader_idx: int = 0
-    ) -> None:
-        self._eval_batch_start(batch)
-
-    def on_test_batch_end(
-        self,
-        trainer: pl.Trainer,
-        pl_module: pl.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
-    ) -> None:
-        self._eval_batch_end(outputs)
-
-    def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._eval_epoch_end(trainer)
-
-    def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._end_eval(trainer)

@@ -10,6 +10,8 @@ import torch
 from torch import Tensor
 
 from bridge.engine import Engine, Events
+from bridge.engine.runners import RunSpec
+from bridge.lightning.hooks import LightningLink
 
 __all__ = ["create_lightning_evaluator", "create_lightning_trainer"]
 
@@ -21,6 +23,32 @@ def _check_module(module: Any, step: str) -> None:
         pl.LightningModule, step
     ):
         raise ValueError(f"{type(module).__name__} does not define {step}(), which this engine runs.")
+
+
+class _ModuleEngine(Engine):
+    """An Engine whose runs fit ``module`` itself, its ``training_step`` being the loop's step."""
+
+    def __init__(
+        self,
+        module: pl.LightningModule,
+        trainer_kwargs: Optional[Mapping[str, Any]],
+        callbacks: Optional[Iterable[pl.Callback]],
+    ) -> None:
+        step = type(module).training_step
+
+        def training_step(engine: Engine, batch: Any) -> Any:
+            # as Ignite's supervised trainer: train mode each step (an evaluator may have switched it)
+            module.train()
+            link = engine._driver
+            # what Lightning passed training_step after the batch (batch_idx, ...)
+            args, kwargs = link.step_args if isinstance(link, LightningLink) else ((), {})
+            return step(module, batch, *args, **kwargs)
+
+        super().__init__(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
+        self._module = module
+
+    def _run_spec(self) -> RunSpec:
+        return RunSpec(self, self.trainer_kwargs, tuple(self.callbacks), None, None, module=self._module)
 
 
 def create_lightning_trainer(
@@ -54,18 +82,7 @@ def create_lightning_trainer(
         (100, True)
     """
     _check_module(module, "training_step")
-    step = type(module).training_step
-
-    def training_step(engine: Engine, batch: Any) -> Any:
-        # as Ignite's supervised trainer: train mode each step (an evaluator may have switched it)
-        module.train()
-        args, kwargs = engine._lightning.step_args
-        return step(module, batch, *args, **kwargs)
-
-    engine = Engine(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
-    # the runner fits this module itself, its training_step driven by the engine
-    engine._fit_module = module  # type: ignore[attr-defined]
-    return engine
+    return _ModuleEngine(module, trainer_kwargs, callbacks)
 
 
 def _callback_metrics(engine: Engine) -> None:

@@ -12,34 +12,30 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
-from bridge.engine.events import BackpropEvents
+from bridge.lightning.hook_table import Hook, dispatch_hooks, hook
 
 if TYPE_CHECKING:
+    from pytorch_lightning.core.optimizer import LightningOptimizer
+
     from bridge.engine.engine import Engine
 
-__all__ = ["BackpropHooks", "LightningLink", "StepCounter", "amp_trainer_kwargs", "is_scalar", "lightning_step_output"]
+__all__ = ["BackpropHooks", "LightningLink", "StepCounter", "is_scalar", "lightning_step_output"]
 
-#: Lightning hook -> the backprop event fired there. OPTIM_STEP_COMPLETED has no Lightning
-#: hook: it fires when the Lightning-wrapped optimizer's ``step`` returns.
-BACKPROP_HOOK_TO_EVENT = {
-    "on_before_backward": BackpropEvents.BACKWARD_STARTED,
-    "on_after_backward": BackpropEvents.BACKWARD_COMPLETED,
-    "on_before_optimizer_step": BackpropEvents.OPTIM_STEP_STARTED,
-    "LightningOptimizer.step returned": BackpropEvents.OPTIM_STEP_COMPLETED,
-}
+_OPTIMIZER_STEP = hook("LightningOptimizer.step")
 
 
 class LightningLink:
-    """The Lightning run behind an engine: its Trainer and the LightningModule being fit.
+    """The Lightning run behind an engine (its Trainer and the LightningModule being fit),
+    as the engine's :class:`~bridge.engine.runners.EngineDriver`.
 
-    Set as ``engine._lightning`` by the component that drives the engine.
+    Lent to the engine (``engine._set_driver``) by the component that drives it.
 
     Example:
         >>> link = LightningLink(None, pl.LightningModule())  # not fitting yet
@@ -55,21 +51,22 @@ class LightningLink:
         #: positional and keyword arguments Lightning passed to ``training_step`` after the batch
         self.step_args: tuple[tuple, dict] = ((), {})
 
-    def optimizers(self) -> list[Any]:
+    def optimizers(self) -> list[LightningOptimizer]:
         optimizers = self.module.optimizers()
         return list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
 
-    def manual_backward(self, loss: Any, *args: Any, **kwargs: Any) -> None:
+    def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
         self.module.manual_backward(loss, *args, **kwargs)
 
     def log(self, name: str, value: Any, **kwargs: Any) -> None:
         # Lightning warns on every logger=True call when the run has no logger (Engine's default)
-        kwargs.setdefault("logger", bool(self.trainer.loggers))
+        kwargs.setdefault("logger", self.trainer is not None and bool(self.trainer.loggers))
         self.module.log(name, value, **kwargs)
 
 
+@dispatch_hooks("backprop", to="_fire")
 class BackpropHooks(pl.Callback):
-    """Fires BackpropEvents on :meth:`backprop_engine` from Lightning's hooks.
+    """Fires the ``backprop`` rows' events of the hook table on :meth:`backprop_engine`.
 
     Subclasses say which engine gets them; None means none does (e.g. outside training).
 
@@ -84,34 +81,26 @@ class BackpropHooks(pl.Callback):
     def backprop_engine(self) -> Optional[Engine]:
         raise NotImplementedError
 
-    def _fire(self, hook: str) -> None:
+    def _fire(self, hook: Hook, *hook_args: object) -> None:
         engine = self.backprop_engine()
         if engine is not None:
-            engine._fire_counted(BACKPROP_HOOK_TO_EVENT[hook])
+            for event in hook.events:
+                engine._fire_counted(event)
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # The optimizers exist now; their step gets the OPTIM_STEP_COMPLETED event.
         # Lightning makes new wrapped optimizers for each fit, so each fit wraps once per callback.
         for optimizer in LightningLink(trainer, pl_module).optimizers():
-            optimizer.step = self._after_step(optimizer.step)
+            optimizer.step = self._after_step(optimizer.step)  # type: ignore[method-assign]
 
-    def _after_step(self, step: Any) -> Any:
+    def _after_step(self, step: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(step)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             output = step(*args, **kwargs)
-            self._fire("LightningOptimizer.step returned")
+            self._fire(_OPTIMIZER_STEP)
             return output
 
         return wrapped
-
-    def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: Any) -> None:
-        self._fire("on_before_backward")
-
-    def on_after_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._fire("on_after_backward")
-
-    def on_before_optimizer_step(self, trainer: pl.Trainer, pl_module: pl.LightningModule, optimizer: Any) -> None:
-        self._fire("on_before_optimizer_step")
 
 
 def lightning_step_output(output: Any) -> Any:
@@ -187,19 +176,3 @@ class StepCounter:
     def _count(progress: Any) -> None:
         progress.increment_ready()
         progress.increment_completed()
-
-
-def amp_trainer_kwargs(scaler: torch.amp.GradScaler) -> dict[str, Any]:
-    """Ignite's ``amp_mode="amp"`` as Trainer options: Lightning's fp16 autocast with ``scaler``.
-
-    Example:
-        >>> import warnings
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore")  # no CUDA here: the scaler disables itself
-        ...     options = amp_trainer_kwargs(torch.amp.GradScaler("cuda"))
-        >>> options["plugins"][0].precision
-        '16-mixed'
-    """
-    from pytorch_lightning.plugins import MixedPrecision
-
-    return {"plugins": [MixedPrecision("16-mixed", "cuda", scaler=scaler)]}

@@ -111,7 +111,7 @@ class EngineModule(pl.LightningModule):
             raise TypeError(f"EngineModule(model=...) must be a torch.nn.Module or None; got {type(model).__name__}.")
         _check_optimizers(optimizers)
         self.callback = EngineCallback()
-        self.callback._outputs_from_lightning = False  # training_step keeps the real output
+        self.callback._train.outputs_from_lightning = False  # training_step keeps the real output
         self.engine: Engine = self.callback.train
         _check_signature(process_function, "process_function", self.engine, None)
         self.process_function = process_function
@@ -140,7 +140,7 @@ class EngineModule(pl.LightningModule):
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> Optional[int]:
         # a handler terminated the run at GET_BATCH_*/ITERATION_STARTED: as in Ignite, no step runs
-        return -1 if self.callback._terminated else None
+        return -1 if self.callback._train.terminated else None
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
         state = self.engine.state
@@ -152,7 +152,7 @@ class EngineModule(pl.LightningModule):
     def on_train_epoch_end(self) -> None:
         # Runs after EngineCallback's EPOCH_COMPLETED (where Ignite metrics write) and before
         # Lightning's monitoring callbacks. Values copied in from Lightning are not logged back.
-        copied = getattr(self.engine, "_from_lightning", {})
+        copied = self.callback.train._from_lightning
         with_logger = bool(self.trainer.loggers)
         for name, value in self.engine.state.metrics.items():
             if copied.get(name, _MISSING) is not value and is_scalar(value):

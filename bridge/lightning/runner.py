@@ -1,24 +1,23 @@
-"""Runs an :class:`~bridge.engine.Engine` inside a ``pl.Trainer``.
+"""The default runner: an Engine's run inside a ``pl.Trainer`` (``Engine(runner="trainer")``).
 
-``Engine._run_loop`` is Ignite's loop written as a generator that waits at
-:class:`~bridge.engine.engine.Phase` points. Here, Lightning's fit loop drives it:
-each hook in :data:`HOOK_TO_PHASE` resumes the loop when it waits there, and the
-loop's answer tells Lightning what to do next (serve a batch, skip the step, end
-the epoch, stop the Trainer).
+:class:`~bridge.engine.loop.RunLoop` is Ignite's loop, waiting at
+:class:`~bridge.engine.loop.Phase` points. Here, Lightning's fit loop drives it: each
+``fit`` row of :mod:`bridge.lightning.hook_table` resumes the loop when it waits at the
+row's phase, and where the loop waits next tells Lightning what to do (serve a batch,
+skip the step, end the epoch, stop the Trainer).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.metadata
-import inspect
 import itertools
 import logging
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import pytorch_lightning as pl
 import torch
@@ -26,27 +25,13 @@ from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
 
-from bridge.engine.engine import Phase, _EngineTerminateException
-from bridge.engine.events import State
+from bridge.engine.engine import Engine
+from bridge.engine.loop import Phase, RunLoop
+from bridge.engine.runners import RunSpec
+from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
 
-if TYPE_CHECKING:
-    from bridge.engine.engine import Engine
-
-__all__ = ["HOOK_TO_PHASE", "run_engine"]
-
-#: The one mapping of Lightning's fit-loop hooks to the point of Ignite's run loop they resume.
-#: The events fired there are the ones Ignite fires at that point of its loop.
-HOOK_TO_PHASE: dict[str, Phase] = {
-    "on_train_start": Phase.RUN_START,  # STARTED
-    "on_train_epoch_start": Phase.EPOCH_START,  # EPOCH_STARTED
-    "train_dataloader.__next__": Phase.BATCH,  # GET_BATCH_STARTED, [DATALOADER_STOP_ITERATION], GET_BATCH_COMPLETED
-    "on_train_batch_start": Phase.ITERATION_START,  # ITERATION_STARTED
-    "training_step": Phase.STEP,  # process_function(engine, batch)
-    "on_train_batch_end": Phase.ITERATION_END,  # ITERATION_COMPLETED
-    "on_train_epoch_end": Phase.EPOCH_END,  # [TERMINATE_SINGLE_EPOCH], EPOCH_COMPLETED
-    "on_train_end": Phase.RUN_END,  # [TERMINATE], COMPLETED
-}
+__all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
 
 # Lightning's file-writing and printing defaults, off in an Engine run unless trainer_kwargs ask.
 # CPU by default: Ignite's process function moves data itself, as the user wrote it.
@@ -85,61 +70,49 @@ class _LoopInterrupt(Exception):
 class _RunDriver:
     """Resumes an engine's run loop from Lightning's hooks and steers the Trainer by its answer."""
 
-    def __init__(self, engine: Engine, waiting: Phase) -> None:
+    def __init__(self, engine: Engine, loop: RunLoop) -> None:
         self.engine = engine
-        self.waiting = waiting
+        self.loop = loop
         self.trainer: Optional[pl.Trainer] = None
         self.skip_step = False
         # Lightning's global_step follows the process function's steps (bridge's own module only)
         self.steps = StepCounter()
-        # the loop itself raised: the exception already went through Ignite's handling
-        self.loop_raised = False
 
-    def _resume(self, exception: Optional[BaseException] = None) -> None:
-        generator = self.engine._run_generator
-        assert generator is not None
+    def _resume(self, terminate: bool = False) -> None:
         try:
-            self.waiting = generator.throw(exception) if exception is not None else next(generator)
-        except StopIteration:
-            self.engine._run_generator = None
-            self.waiting = Phase.FINISHED
-        except BaseException as e:
-            # the dead generator stays: as in Ignite, the next run() only clears it and returns None
-            self.waiting = Phase.FINISHED
-            self.loop_raised = True
-            if isinstance(e, KeyboardInterrupt):
-                raise _LoopInterrupt() from e
-            raise
-        if self.waiting >= Phase.RUN_END and self.trainer is not None:
+            waiting = self.loop.terminate() if terminate else self.loop.advance()
+        except KeyboardInterrupt as e:
+            raise _LoopInterrupt() from e
+        if waiting >= Phase.RUN_END and self.trainer is not None:
             self.trainer.should_stop = True
 
     def at(self, phase: Phase) -> None:
         """Lightning reached ``phase``: resume the loop if it waits there."""
-        if self.waiting is Phase.INTERRUPTED and phase is Phase.RUN_START:
+        loop = self.loop
+        if loop.waiting is Phase.INTERRUPTED and phase is Phase.RUN_START:
             self._resume()  # a new run() continues a paused one
-        if self.waiting is phase:
+        if loop.waiting is phase:
             self._resume()
-        elif phase >= Phase.EPOCH_END and self.waiting < phase:
+        elif phase >= Phase.EPOCH_END and loop.waiting < phase:
             # Lightning ended the epoch or the run itself (a Lightning callback set should_stop,
             # max_time, ...): for the Ignite loop that is terminate().
-            self.engine.should_terminate = True
-            self._resume(_EngineTerminateException())
-            if self.waiting is phase:
+            self._resume(terminate=True)
+            if loop.waiting is phase:
                 self._resume()
 
     def next_batch(self) -> Any:
         self.at(Phase.BATCH)
-        if Phase.ITERATION_START <= self.waiting <= Phase.ITERATION_END:
+        if Phase.ITERATION_START <= self.loop.waiting <= Phase.ITERATION_END:
             batch = self.engine.state.batch
             return _NO_BATCH if batch is None else batch
         raise StopIteration  # the loop ended this epoch (or the run)
 
     def iteration_start(self, batch: Any) -> None:
-        if self.waiting is Phase.ITERATION_START:
+        if self.loop.waiting is Phase.ITERATION_START:
             # Lightning may have moved the batch to the device: the process function gets that one
             self.engine.state.batch = None if batch is _NO_BATCH else batch
         self.at(Phase.ITERATION_START)
-        self.skip_step = self.waiting is not Phase.STEP
+        self.skip_step = self.loop.waiting is not Phase.STEP
 
     def step(self) -> Any:
         self.at(Phase.STEP)
@@ -172,8 +145,9 @@ def _combined_loader(data: _LoopData) -> CombinedLoader:
         return CombinedLoader(data, "max_size_cycle")
 
 
+@dispatch_hooks("fit", to="_at")
 class _RunCallback(BackpropHooks):
-    """Resumes the run loop from Lightning's fit-loop hooks (see :data:`HOOK_TO_PHASE`)."""
+    """Resumes the run loop at the phase of each ``fit`` hook of the hook table."""
 
     def __init__(self, driver: _RunDriver) -> None:
         self._driver = driver
@@ -181,30 +155,22 @@ class _RunCallback(BackpropHooks):
     def backprop_engine(self) -> Engine:
         return self._driver.engine
 
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        super().on_train_start(trainer, pl_module)
-        if isinstance(pl_module, _RunModule):
-            self._driver.steps.start(trainer)
-        self._driver.at(HOOK_TO_PHASE["on_train_start"])
-
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._driver.at(HOOK_TO_PHASE["on_train_epoch_start"])
-
-    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
-        self._driver.iteration_start(batch)
-
-    def on_train_batch_end(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
-    ) -> None:
-        self._driver.at(HOOK_TO_PHASE["on_train_batch_end"])
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._driver.at(HOOK_TO_PHASE["on_train_epoch_end"])
-        _log_metrics(self._driver.engine)
-
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._driver.at(HOOK_TO_PHASE["on_train_end"])
-        self._driver.steps.stop()
+    def _at(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
+        phase = hook.phase
+        assert phase is not None
+        driver = self._driver
+        if phase is Phase.ITERATION_START:
+            driver.iteration_start(args[0])  # the batch, as Lightning placed it
+            return
+        if phase is Phase.RUN_START:
+            super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
+            if isinstance(pl_module, _RunModule):
+                driver.steps.start(trainer)
+        driver.at(phase)
+        if phase is Phase.EPOCH_END:
+            _log_metrics(driver.engine)
+        elif phase is Phase.RUN_END:
+            driver.steps.stop()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self._driver.steps.stop()
@@ -221,14 +187,15 @@ def _log_metrics(engine: Engine) -> None:
 class _RunModule(pl.LightningModule):
     """The LightningModule of an Engine run: its ``training_step`` is the process function."""
 
-    def __init__(self, driver: _RunDriver) -> None:
+    def __init__(self, driver: _RunDriver, spec: RunSpec) -> None:
         super().__init__()
         # the process function does its own backward and optimizer steps, as in Ignite
         self.automatic_optimization = False
         self._driver = driver
-        if driver.engine.model is not None:
+        self._optimizers = spec.optimizers
+        if spec.model is not None:
             # Lightning then places, converts and wraps it, and checkpoints it
-            self.model = driver.engine.model
+            self.model = spec.model
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
         return lightning_step_output(self._driver.step())
@@ -238,8 +205,7 @@ class _RunModule(pl.LightningModule):
         return -1 if self._driver.skip_step else None
 
     def configure_optimizers(self) -> Any:
-        optimizers = self._driver.engine._optimizers_config
-        return [] if optimizers is None else optimizers
+        return [] if self._optimizers is None else self._optimizers
 
 
 @contextmanager
@@ -291,10 +257,30 @@ def _placement(model: Any) -> Optional[torch.device]:
     return tensor.device if tensor is not None else None
 
 
-def _trainer_kwargs(engine: Engine) -> dict[str, Any]:
-    kwargs = {**_ENGINE_TRAINER_DEFAULTS, **engine.trainer_kwargs}
-    device = _placement(engine.model)
-    if device is not None and device.type == "cuda" and "accelerator" not in engine.trainer_kwargs:
+def _with_grad_scaler(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``grad_scaler=`` (bridge's option, e.g. Ignite's ``amp_mode="amp"``): Lightning's fp16
+    mixed precision, scaling the loss with that ``torch.amp.GradScaler``."""
+    scaler = kwargs.pop("grad_scaler")
+    precision = kwargs.pop("precision", "16-mixed")
+    if not isinstance(scaler, torch.amp.GradScaler):
+        raise TypeError(f"trainer_kwargs['grad_scaler'] must be a torch.amp.GradScaler; got {scaler!r}.")
+    if str(precision) not in ("16-mixed", "16"):
+        raise ValueError(
+            f"trainer_kwargs['grad_scaler'] needs precision='16-mixed' (the only one that scales the loss); "
+            f"got precision={precision!r}."
+        )
+    from pytorch_lightning.plugins import MixedPrecision
+
+    kwargs["plugins"] = [*kwargs.get("plugins", ()), MixedPrecision("16-mixed", "cuda", scaler=scaler)]
+    return kwargs
+
+
+def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
+    kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs}
+    if "grad_scaler" in kwargs:
+        kwargs = _with_grad_scaler(kwargs)
+    device = _placement(spec.model)
+    if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
         # Lightning puts a registered model on the run's accelerator: by default the one the user chose
         kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
     return kwargs
@@ -342,59 +328,59 @@ def _cheap_trainer_init() -> Iterator[None]:
         callback_connector._load_external_callbacks = original
 
 
-def run_engine(engine: Engine) -> Optional[State]:
-    """Run (or resume) ``engine``'s loop in a new ``pl.Trainer``; return ``engine.state``.
+class TrainerRunner:
+    """Runs (or resumes) an engine's loop in a new ``pl.Trainer``: ``Engine(runner="trainer")``.
 
-    After a run whose loop raised, the next call only clears the dead loop and returns
-    None, as Ignite 0.5 does; the call after that resumes from the state.
+    Example:
+        >>> from bridge.engine import Engine
+        >>> from bridge.engine.loop import RunLoop
+        >>> engine = Engine(lambda e, b: b)
+        >>> engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1, 2], 2, 1
+        >>> loop = RunLoop(engine)
+        >>> TrainerRunner().run(engine._run_spec(), loop)
+        >>> loop.waiting.name, engine.state.output, type(engine.lightning_trainer).__name__
+        ('FINISHED', 2, 'Trainer')
     """
-    if engine._run_generator is not None and inspect.getgeneratorstate(engine._run_generator) == "GEN_CLOSED":
-        engine._run_generator = None
-        return None  # type: ignore[return-value]
-    if engine._run_generator is None:
-        engine._run_generator = engine._run_loop()
-        waiting = next(engine._run_generator)
-    else:
-        waiting = Phase.INTERRUPTED
-    driver = _RunDriver(engine, waiting)
-    fit_module = getattr(engine, "_fit_module", None)
-    module = _RunModule(driver) if fit_module is None else fit_module
-    with _quiet_lightning():
-        device = _placement(engine.model)
-        with _cheap_trainer_init():
-            trainer = pl.Trainer(
-                **_trainer_kwargs(engine),
-                max_epochs=-1,  # the loop decides when the run ends
-                callbacks=[_RunCallback(driver), *engine.callbacks],
-            )
-        driver.trainer = trainer
-        engine.lightning_trainer = trainer
-        if fit_module is None:
-            # Ignite steps set the model's mode themselves (an evaluator leaves it in eval mode, the
-            # next training step calls model.train()): Lightning's warning about it is noise here.
-            trainer.fit_loop._warn_if_modules_in_eval_mode = lambda: None
-        link = LightningLink(trainer, module)
-        outer_link, engine._lightning = engine._lightning, link
-        # A LightningModule given as the model becomes a child of this run's module, and Lightning
-        # points children at this Trainer: give it back its own (it may be fitting outside, too).
-        outer_trainer = engine.model._trainer if isinstance(engine.model, pl.LightningModule) else None
-        try:
-            with _driven_by(module, driver, link) if fit_module is not None else nullcontext():
-                # a module's validation_step is an evaluator Engine's business: an empty val loader
-                # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
-                val_dataloaders = [] if is_overridden("validation_step", module) else None
-                trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
-        except _LoopInterrupt as e:
-            raise e.__cause__ from None  # type: ignore[misc]
-        except BaseException as e:
-            if driver.loop_raised:
-                raise
-            # Lightning or a Lightning callback failed: Ignite's run-level handling applies
-            engine._discard_run()
-            engine._handle_exception(e)
-        finally:
-            engine._lightning = outer_link
-            if isinstance(engine.model, pl.LightningModule):
-                engine.model.trainer = outer_trainer
-            _restore_placement(engine.model, device, trainer.optimizers)
-    return engine.state
+
+    def run(self, spec: RunSpec, loop: RunLoop) -> None:
+        engine = spec.engine
+        driver = _RunDriver(engine, loop)
+        fit_module = spec.module
+        module = _RunModule(driver, spec) if fit_module is None else fit_module
+        with _quiet_lightning():
+            device = _placement(spec.model)
+            with _cheap_trainer_init():
+                trainer = pl.Trainer(
+                    **_trainer_kwargs(spec),
+                    max_epochs=-1,  # the loop decides when the run ends
+                    callbacks=[_RunCallback(driver), *spec.callbacks],
+                )
+            driver.trainer = trainer
+            engine.lightning_trainer = trainer
+            if fit_module is None:
+                # Ignite steps set the model's mode themselves (an evaluator leaves it in eval mode, the
+                # next training step calls model.train()): Lightning's warning about it is noise here.
+                trainer.fit_loop._warn_if_modules_in_eval_mode = lambda: None  # type: ignore[method-assign]
+            link = LightningLink(trainer, module)
+            outer_link = engine._set_driver(link)
+            # A LightningModule given as the model becomes a child of this run's module, and Lightning
+            # points children at this Trainer: give it back its own (it may be fitting outside, too).
+            outer_trainer = spec.model._trainer if isinstance(spec.model, pl.LightningModule) else None
+            try:
+                with _driven_by(module, driver, link) if fit_module is not None else nullcontext():
+                    # a module's validation_step is an evaluator Engine's business: an empty val loader
+                    # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
+                    val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None
+                    trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
+            except _LoopInterrupt as e:
+                raise e.__cause__ from None  # type: ignore[misc]
+            except BaseException as e:
+                if loop.raised:
+                    raise  # the loop's own exception: it already went through Ignite's handling
+                # Lightning or a Lightning callback failed: Ignite's run-level handling applies
+                loop.fail(e)
+            finally:
+                engine._set_driver(outer_link)
+                if isinstance(spec.model, pl.LightningModule):
+                    spec.model.trainer = outer_trainer
+                _restore_placement(spec.model, device, trainer.optimizers)

@@ -1,0 +1,341 @@
+"""Ignite's run loop, written once, and the small contract through which runners drive it.
+
+:class:`RunLoop` is Ignite 0.5's ``Engine._internal_run`` in Ignite's own structure, as a
+generator that *waits* at :class:`Phase` points: the places where a framework's hook
+order leads (run start, epoch start, batch fetch, batch start, step, batch end, epoch
+end, run end). A runner resumes it when its framework reaches the phase the loop waits
+at, and reads where it waits next to steer the framework (serve the batch, skip the
+step, end the epoch, stop). The contract, all a runner may use:
+
+- :attr:`RunLoop.waiting`: the phase the loop waits at;
+- :meth:`RunLoop.advance`: resume it until it waits again;
+- :meth:`RunLoop.terminate`: the framework ended the epoch or run itself (``terminate()``);
+- :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling.
+
+Nothing here imports Lightning. The engine owns the loop between ``run`` calls (an
+interrupted run stays suspended in it), so no other module touches the generator.
+
+Example:
+    >>> [phase.name for phase in Phase][:4]
+    ['RUN_START', 'EPOCH_START', 'BATCH', 'ITERATION_START']
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Generator, Iterator
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from bridge.engine.events import Events, State
+from bridge.engine.utils import _to_hours_mins_secs
+
+if TYPE_CHECKING:
+    from bridge.engine.engine import Engine
+
+__all__ = ["EVENTS_AFTER", "Phase", "RunLoop"]
+
+
+class Phase(IntEnum):
+    """The points at which the run loop waits for its runner, in a run's order.
+
+    ``INTERRUPTED`` and ``FINISHED`` are terminal for one ``run`` call.
+
+    Example:
+        >>> Phase.BATCH < Phase.STEP
+        True
+    """
+
+    RUN_START = 0
+    EPOCH_START = 1
+    BATCH = 2
+    ITERATION_START = 3
+    STEP = 4  # then process_function(engine, batch)
+    ITERATION_END = 5
+    EPOCH_END = 6
+    RUN_END = 7
+    INTERRUPTED = 8
+    FINISHED = 9
+
+
+#: The events the loop may fire when resumed at each phase, in order, before it waits again.
+#: Besides them: DATALOADER_STOP_ITERATION only when the data restarts; INTERRUPT, TERMINATE,
+#: TERMINATE_SINGLE_EPOCH right after the handler that asked for them; EXCEPTION_RAISED where
+#: the exception happened. Tests hold the loop to this table.
+EVENTS_AFTER: dict[Phase, tuple[Events, ...]] = {
+    Phase.RUN_START: (Events.STARTED,),
+    Phase.EPOCH_START: (Events.EPOCH_STARTED,),
+    Phase.BATCH: (Events.GET_BATCH_STARTED, Events.DATALOADER_STOP_ITERATION, Events.GET_BATCH_COMPLETED),
+    Phase.ITERATION_START: (Events.ITERATION_STARTED,),
+    Phase.STEP: (),
+    Phase.ITERATION_END: (Events.ITERATION_COMPLETED,),
+    Phase.EPOCH_END: (Events.EPOCH_COMPLETED,),
+    Phase.RUN_END: (Events.COMPLETED,),
+}
+
+
+class _EngineTerminateException(Exception):
+    """Raised inside the run loop to end the run (``terminate()``, ``max_iters``)."""
+
+
+class _EngineTerminateSingleEpochException(Exception):
+    """Raised inside the run loop to end the current epoch (``terminate_epoch()``)."""
+
+
+RunGenerator = Generator[Phase, None, State]
+
+
+class RunLoop:
+    """One engine's run loop: Ignite's loop, suspended between :class:`Phase` points.
+
+    A new loop waits at ``RUN_START``; one resumed after ``interrupt()`` waits at
+    ``INTERRUPTED`` and goes on where it stopped when advanced.
+
+    Example:
+        >>> from bridge.engine import Engine, Events
+        >>> engine = Engine(lambda engine, batch: batch)
+        >>> _ = engine.add_event_handler(Events.ITERATION_COMPLETED(once=1), lambda e: e.interrupt())
+        >>> engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [7, 8], 2, 1
+        >>> loop = RunLoop(engine)
+        >>> phases = [loop.advance() for _ in range(6)]
+        >>> phases[-1], engine.state.output
+        (<Phase.INTERRUPTED: 8>, 7)
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        #: True once the loop itself raised (after Ignite's exception handling)
+        self.raised = False
+        self._discarding = False
+        self._generator: RunGenerator = self._run()
+        self.waiting: Phase = next(self._generator)
+
+    # ------------------------------------------------------------------ the contract
+
+    def advance(self) -> Phase:
+        """Resume the loop until it waits again; return where. Exceptions of the run propagate."""
+        return self._resume(None)
+
+    def terminate(self) -> Phase:
+        """The framework ended the epoch or the run on its own: for Ignite that is ``terminate()``."""
+        self.engine.should_terminate = True
+        return self._resume(_EngineTerminateException())
+
+    def fail(self, exception: BaseException) -> None:
+        """The framework driving the loop failed: drop the loop without its own exception
+        handling, then Ignite's run-level handling (EXCEPTION_RAISED handlers, or re-raise)."""
+        self._discarding = True
+        try:
+            self._generator.close()
+        finally:
+            self._discarding = False
+            self.waiting = Phase.FINISHED
+        self.engine._dataloader_iter = None
+        self.engine._handle_exception(exception)
+
+    def close(self) -> None:
+        """Drop a suspended run as Ignite does: the loop sees ``GeneratorExit``, which goes to
+        EXCEPTION_RAISED handlers, and the data iterator is reset."""
+        self._generator.close()
+        self.waiting = Phase.FINISHED
+
+    @property
+    def suspended(self) -> bool:
+        """Whether the run paused (``interrupt()``) and the next ``run`` continues it."""
+        return self.waiting is Phase.INTERRUPTED
+
+    def _resume(self, exception: BaseException | None) -> Phase:
+        try:
+            if exception is None:
+                self.waiting = next(self._generator)
+            else:
+                self.waiting = self._generator.throw(exception)
+        except StopIteration:
+            self.waiting = Phase.FINISHED
+        except BaseException:
+            self.waiting = Phase.FINISHED
+            self.raised = True
+            raise
+        return self.waiting
+
+    # ------------------------------------------------------------------ Ignite's loop
+
+    def _run(self) -> RunGenerator:
+        engine = self.engine
+        engine.should_terminate = engine.should_terminate_single_epoch = engine.should_interrupt = False
+        engine.state.times[Events.EPOCH_COMPLETED.name] = 0.0
+        engine.state.times[Events.COMPLETED.name] = 0.0
+        yield Phase.RUN_START
+        start_time = time.time()
+        try:
+            try:
+                engine._fire_event(Events.STARTED)
+                yield from self._maybe_terminate_or_interrupt()
+                while not engine._is_done(engine.state) and not engine.should_terminate:
+                    yield Phase.EPOCH_START
+                    engine.state.epoch += 1
+                    handlers_start_time = time.time()
+                    engine._fire_event(Events.EPOCH_STARTED)
+                    epoch_time_taken = time.time() - handlers_start_time
+                    yield from self._maybe_terminate_or_interrupt()
+                    if engine._dataloader_iter is None:
+                        engine._setup_engine()
+                    epoch_time_taken += yield from self._run_once_on_dataset()
+                    yield Phase.EPOCH_END
+                    # time is available to handlers but updated after they ran
+                    engine.state.times[Events.EPOCH_COMPLETED.name] = epoch_time_taken
+                    if engine.should_terminate_single_epoch != "skip_epoch_completed":
+                        handlers_start_time = time.time()
+                        engine._fire_event(Events.EPOCH_COMPLETED)
+                        epoch_time_taken += time.time() - handlers_start_time
+                        engine.state.times[Events.EPOCH_COMPLETED.name] = epoch_time_taken
+                    # the epoch is over: nothing left to terminate in it
+                    engine.should_terminate_single_epoch = False
+                    yield from self._maybe_terminate_or_interrupt()
+                    hours, mins, secs = _to_hours_mins_secs(epoch_time_taken)
+                    engine.logger.info(
+                        f"Epoch[{engine.state.epoch}] Complete. Time taken: {hours:02d}:{mins:02d}:{secs:06.3f}"
+                    )
+            except _EngineTerminateException:
+                engine._fire_event(Events.TERMINATE)
+            except _EngineTerminateSingleEpochException:
+                # Ignite's message, word for word (clients match on it)
+                raise RuntimeError(
+                    "The method terminate_epoch() should not be called on Event.STARTED or Event.EPOCH_STARTED."
+                    "If this is a desired behaviour, please open a feature request on"
+                    "https://github.com/pytorch/ignite/issues/new/choose"
+                )
+            yield Phase.RUN_END
+            time_taken = time.time() - start_time
+            engine.state.times[Events.COMPLETED.name] = time_taken
+            if engine.should_terminate != "skip_completed":
+                handlers_start_time = time.time()
+                engine._fire_event(Events.COMPLETED)
+                time_taken += time.time() - handlers_start_time
+                engine.state.times[Events.COMPLETED.name] = time_taken
+            hours, mins, secs = _to_hours_mins_secs(time_taken)
+            engine.logger.info(f"Engine run finished. Time taken: {hours:02d}:{mins:02d}:{secs:06.3f}")
+        except BaseException as e:
+            if self._discarding:
+                raise  # the runner failed: not an exception of the run itself
+            engine._dataloader_iter = None
+            engine.logger.error(f"Engine run is terminating due to exception: {e}")
+            engine._handle_exception(e)
+        engine._dataloader_iter = None
+        return engine.state
+
+    def _maybe_terminate_or_interrupt(self) -> Generator[Phase, None, None]:
+        engine = self.engine
+        if engine.should_terminate:
+            raise _EngineTerminateException()
+        if engine.should_terminate_single_epoch:
+            raise _EngineTerminateSingleEpochException()
+        if engine.should_interrupt:
+            engine._fire_event(Events.INTERRUPT)
+            engine.should_interrupt = False
+            yield Phase.INTERRUPTED
+
+    def _any_flag(self) -> bool:
+        engine = self.engine
+        return bool(engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt)
+
+    def _run_once_on_dataset(self) -> Generator[Phase, None, float]:
+        engine = self.engine
+        state = engine.state
+        start_time = time.time()
+        # resuming mid-epoch: the counter starts where the state is
+        iter_counter = 0 if engine._init_iter is None else engine._init_iter
+        engine._init_iter = None
+        should_exit = False
+        # True while one fetch goes on with a restarted iterator: the runner asked for one batch only
+        refetch = False
+        try:
+            if engine._dataloader_iter is None:
+                raise RuntimeError("Internal error, self._dataloader_iter is None.")
+            while True:
+                state.batch = None
+                try:
+                    if not refetch:
+                        yield Phase.BATCH
+                    refetch = False
+                    # Ignite's rule: no second GET_BATCH_STARTED right after DATALOADER_STOP_ITERATION
+                    if engine.last_event_name != Events.DATALOADER_STOP_ITERATION:
+                        if state.dataloader is not None:
+                            engine._fire_event(Events.GET_BATCH_STARTED)
+                            if self._any_flag():
+                                yield from self._maybe_terminate_or_interrupt()
+                    state.batch = next(engine._dataloader_iter)
+                    # reset here: an exhausted iterable dataloader may have left it set
+                    state.output = None
+                    if state.dataloader is not None:
+                        engine._fire_event(Events.GET_BATCH_COMPLETED)
+                        if self._any_flag():
+                            yield from self._maybe_terminate_or_interrupt()
+                    iter_counter += 1
+                    should_exit = False
+                except StopIteration:
+                    if state.epoch_length is None:
+                        # first pass over data without length: now we know the epoch length
+                        state.epoch_length = iter_counter
+                        if state.max_iters is not None:
+                            state.max_epochs = math.ceil(state.max_iters / state.epoch_length)
+                        break
+                    if should_exit:
+                        # the restarted iterator is empty too
+                        if not engine._is_done(state):
+                            total_iters = (
+                                state.epoch_length * state.max_epochs
+                                if state.max_epochs is not None
+                                else state.max_iters
+                            )
+                            warnings.warn(
+                                "Data iterator can not provide data anymore but required total number of "
+                                "iterations to run is not reached. "
+                                f"Current iteration: {state.iteration} vs Total iterations to run : {total_iters}",
+                            )
+                        break
+                    if state.dataloader is not None:
+                        engine._fire_event(Events.DATALOADER_STOP_ITERATION)
+                        if self._any_flag():
+                            yield from self._maybe_terminate_or_interrupt()
+                    engine._setup_dataloader_iter()
+                    should_exit = refetch = True
+                    continue
+
+                yield Phase.ITERATION_START
+                state.iteration += 1
+                engine._fire_event(Events.ITERATION_STARTED)
+                if self._any_flag():
+                    yield from self._maybe_terminate_or_interrupt()
+
+                yield Phase.STEP
+                state.output = engine._process_function(engine, state.batch)
+
+                yield Phase.ITERATION_END
+                engine._fire_event(Events.ITERATION_COMPLETED)
+                if self._any_flag():
+                    yield from self._maybe_terminate_or_interrupt()
+
+                if state.epoch_length is not None and iter_counter == state.epoch_length:
+                    break
+                if state.max_iters is not None and state.iteration == state.max_iters:
+                    engine.should_terminate = True
+                    raise _EngineTerminateException()
+
+        except _EngineTerminateSingleEpochException:
+            engine._fire_event(Events.TERMINATE_SINGLE_EPOCH, iter_counter=iter_counter)
+            engine._setup_dataloader_iter()
+        except _EngineTerminateException:
+            raise
+        except Exception as e:
+            engine.logger.error(f"Current run is terminating due to exception: {e}")
+            engine._handle_exception(e)
+        return time.time() - start_time
+
+
+def _none_data_iter(size: int) -> Iterator[None]:
+    # data=None: the process function gets ``batch=None`` epoch_length times per pass
+    for _ in range(size):
+        yield None

@@ -1,0 +1,162 @@
+"""An Engine's progress as a dict: ``state_dict`` / ``load_state_dict`` and the run budget.
+
+:class:`StateDictMixin` is Ignite's ``Engine`` serialization: what ``state_dict`` saves
+(``epoch_length``, ``iteration``, ``max_epochs`` or ``max_iters``, user keys), how
+``load_state_dict`` checks and restores it, and the checks of the run's budget
+(``max_epochs`` / ``max_iters``) that both loading and ``run`` apply.
+
+Example:
+    >>> from bridge.engine import Engine
+    >>> engine = Engine(lambda e, b: b)
+    >>> engine.load_state_dict({"iteration": 6, "max_epochs": 3, "epoch_length": 4})
+    >>> engine.state.epoch, dict(engine.state_dict())
+    (1, {'epoch_length': 4, 'iteration': 6, 'max_epochs': 3})
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from bridge.base.mixins import Serializable
+from bridge.engine.events import State
+
+__all__ = ["StateDictMixin"]
+
+
+class StateDictMixin(Serializable):
+    """``state_dict`` / ``load_state_dict`` of an Engine, and its run-budget checks.
+
+    Example:
+        >>> from bridge.engine import Engine
+        >>> isinstance(Engine(lambda e, b: b), StateDictMixin)
+        True
+    """
+
+    _state_dict_all_req_keys: tuple[str, ...] = ("epoch_length", "iteration")
+    _state_dict_one_of_opt_keys: tuple[tuple[str, ...], ...] = (("max_epochs", "max_iters"),)
+    state: State
+    _state_dict_user_keys: list[str]
+
+    @property
+    def state_dict_user_keys(self) -> list[str]:
+        """Names of extra ``state`` attributes saved by :meth:`state_dict`.
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: b)
+            >>> engine.state_dict_user_keys.append("alpha")
+            >>> engine.state.alpha = 0.1
+            >>> engine.state_dict()["alpha"]
+            0.1
+        """
+        return self._state_dict_user_keys
+
+    def state_dict(self) -> OrderedDict:
+        """The engine's progress: ``epoch_length``, ``iteration``, ``max_epochs`` or ``max_iters``, user keys.
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: b)
+            >>> _ = engine.run([1, 2], max_epochs=2)
+            >>> dict(engine.state_dict())
+            {'epoch_length': 2, 'iteration': 4, 'max_epochs': 2}
+        """
+        keys: tuple[str, ...] = self._state_dict_all_req_keys
+        keys += ("max_iters",) if self.state.max_iters is not None else ("max_epochs",)
+        keys += tuple(self._state_dict_user_keys)
+        return OrderedDict([(k, getattr(self.state, k)) for k in keys])
+
+    def load_state_dict(self, state_dict: Mapping) -> None:
+        """Restore progress saved by :meth:`state_dict`; the next :meth:`run` resumes from it.
+
+        ``state_dict`` holds ``epoch_length``, one of ``iteration`` / ``epoch`` and one of
+        ``max_epochs`` / ``max_iters`` (plus ``state_dict_user_keys``).
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: b)
+            >>> engine.load_state_dict({"epoch": 2, "max_epochs": 3, "epoch_length": 4})
+            >>> engine.state.iteration
+            8
+            >>> engine.run(range(4)).iteration
+            12
+        """
+        if "iteration" in state_dict and "epoch" in state_dict:
+            raise ValueError(
+                "State dictionary should contain only one of 'iteration' or 'epoch' keys. "
+                f"Found both: iteration={state_dict['iteration']}, epoch={state_dict['epoch']}."
+            )
+        if "iteration" in state_dict or "epoch" in state_dict:
+            # fill in the missing one so the required-keys check below passes
+            state_dict = dict(state_dict)
+            epoch_length = state_dict.get("epoch_length")
+            if state_dict.get("epoch") == 0 or state_dict.get("iteration") == 0:
+                state_dict["epoch"] = state_dict["iteration"] = 0
+            else:
+                if epoch_length is None or epoch_length <= 0:
+                    raise ValueError(
+                        "epoch_length must be a positive integer to calculate missing 'iteration' or 'epoch' key. "
+                        f"Input state_dict: {state_dict}"
+                    )
+                if "epoch" in state_dict:
+                    state_dict["iteration"] = state_dict["epoch"] * epoch_length
+                else:
+                    state_dict["epoch"] = state_dict["iteration"] // epoch_length
+        super().load_state_dict(state_dict)  # Serializable checks the required keys
+        for k in self._state_dict_user_keys:
+            if k not in state_dict:
+                raise ValueError(
+                    f"Required user state attribute '{k}' is absent in provided state_dict '{state_dict.keys()}'"
+                )
+            setattr(self.state, k, state_dict[k])
+
+        self.state.epoch_length = state_dict["epoch_length"]
+        if "iteration" in state_dict:
+            self.state.iteration = state_dict["iteration"]
+            self.state.epoch = 0
+            if self.state.epoch_length is not None:
+                self.state.epoch = self.state.iteration // self.state.epoch_length
+        else:
+            self.state.epoch = state_dict["epoch"]
+            if self.state.epoch_length is None:
+                raise ValueError(
+                    "If epoch is provided in the state dict, epoch_length should not be None. "
+                    f"Input state_dict: {state_dict}"
+                )
+            self.state.iteration = self.state.epoch_length * self.state.epoch
+
+        if "max_epochs" in state_dict:
+            self.state.max_iters = None
+            self.state.max_epochs = None
+            self._check_and_set_termination_param("max_epochs", state_dict["max_epochs"], "epoch", self.state.epoch)
+        else:
+            self.state.max_epochs = None
+            self.state.max_iters = None
+            self._check_and_set_termination_param(
+                "max_iters", state_dict["max_iters"], "iteration", self.state.iteration
+            )
+
+    @staticmethod
+    def _is_done(state: State) -> bool:
+        if state.max_iters is not None and state.iteration >= state.max_iters:
+            return True
+        if state.max_epochs is None:
+            return False
+        if state.epoch_length is not None and state.iteration >= state.epoch_length * state.max_epochs:
+            return True
+        return state.epoch >= state.max_epochs
+
+    def _check_and_set_termination_param(self, name: str, value: Optional[int], progress_name: str, progress: int) -> None:
+        if value is None:
+            return
+        if value < 1:
+            raise ValueError(f"Argument {name} is invalid. Please, set a correct {name} positive value")
+        if value < progress:
+            raise ValueError(
+                f"Argument {name} should be greater than or equal to the start {progress_name} defined in the state: "
+                f"{value} vs {progress}. Please, set engine.state.{name} = None "
+                "before calling engine.run() in order to restart the training from the beginning."
+            )
+        setattr(self.state, name, value)
