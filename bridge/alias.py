@@ -33,7 +33,7 @@ from typing import Any
 
 import bridge
 
-__all__ = ["install", "uninstall", "is_installed", "main"]
+__all__ = ["UNAVAILABLE", "install", "is_installed", "main", "uninstall", "unavailable"]
 
 ALIAS = "ignite"
 TARGET = "bridge"
@@ -42,6 +42,107 @@ USAGE = """\
 usage: python -m bridge.alias SCRIPT [ARGS...]
 
 Run the Ignite script SCRIPT with ARGS, with `import ignite...` resolved to bridge."""
+
+
+_LOGGER = (
+    "Ignite's experiment-tracker loggers are not implemented in bridge yet. Pass a Lightning "
+    "logger instead: Engine(..., trainer_kwargs={'logger': pytorch_lightning.loggers.TensorBoardLogger('logs')}) "
+    "logs every number in engine.state.metrics at each epoch end (docs/lightning.md)"
+)
+_METRIC = "this Ignite metric is not implemented in bridge yet. Meanwhile wrap the torchmetrics one: bridge.metrics.TorchMetric({})"
+_TM = "torchmetrics"
+
+#: Ignite 0.5.5 modules that bridge does not have (a name covers its submodules), and why.
+#: Importing one through the alias raises ImportError with the reason and what to use instead.
+#: Modules bridge will not provide say so; the others are planned and name today's alternative.
+UNAVAILABLE: dict[str, str] = {
+    "ignite.distributed.comp_models.base": (
+        "bridge will not provide it: bridge has one distributed backend, torch.distributed under Lightning's "
+        "strategies, so there is no pluggable ComputationModel. Use the bridge.distributed (idist) functions, "
+        "and Lightning's strategies through Engine(trainer_kwargs={'strategy': ...})"
+    ),
+    "ignite.engine.deterministic": (
+        "DeterministicEngine is not implemented in bridge yet. Meanwhile seed torch and pass "
+        "Engine(trainer_kwargs={'deterministic': True}), Lightning's deterministic algorithms"
+    ),
+    "ignite.contrib.engines.common": (
+        "Ignite's setup_* helpers are not implemented in bridge yet. Attach the handlers they set up yourself: "
+        "bridge.handlers.ModelCheckpoint, EarlyStopping, ProgressBar, TerminateOnNan, LRScheduler"
+    ),
+    **{
+        f"ignite.{package}.{module}": _LOGGER
+        for package in ("handlers", "contrib.handlers")
+        for module in ("base_logger", "clearml_logger", "mlflow_logger", "neptune_logger", "polyaxon_logger",
+                       "tensorboard_logger", "visdom_logger", "wandb_logger")  # fmt: skip
+    },
+    "ignite.handlers.fbresearch_logger": _LOGGER,
+    "ignite.handlers.logger_utils": _LOGGER,
+    "ignite.handlers.ema_handler": (
+        "EMAHandler is not implemented in bridge yet. Meanwhile use Lightning's EMA callback: "
+        "Engine(..., model=model, callbacks=[pytorch_lightning.callbacks.EMAWeightAveraging()])"
+    ),
+    **{
+        name: (
+            "FastaiLRFinder is not implemented in bridge yet. Meanwhile use Lightning's "
+            "pytorch_lightning.callbacks.LearningRateFinder on a LightningModule"
+        )
+        for name in ("ignite.handlers.lr_finder", "ignite.contrib.handlers.lr_finder")
+    },
+    "ignite.handlers.stores": "EpochOutputStore is not implemented in bridge yet; a handler on ITERATION_COMPLETED "
+    "appending engine.state.output to a list does the same",
+    "ignite.handlers.state_param_scheduler": "the state parameter schedulers are not implemented in bridge yet; "
+    "a handler on ITERATION_STARTED setting the state attribute does the same",
+    "ignite.contrib.metrics": _METRIC.format(_TM + ".<the metric>"),
+    **{
+        f"ignite.metrics.{module}": _METRIC.format(f"{_TM}.{hint}")
+        for module, hint in {
+            "average_precision": "AveragePrecision(...)",
+            "classification_report": "ClassificationReport is not in torchmetrics: compute Precision/Recall per class",
+            "clustering": "clustering.<the metric>(...)",
+            "cohen_kappa": "CohenKappa(...)",
+            "cosine_similarity": "CosineSimilarity(...)",
+            "entropy": "<the metric>",
+            "fairness": "<the metric>",
+            "frequency": "<the metric>",
+            "gan": "image.FrechetInceptionDistance(...) / image.InceptionScore(...)",
+            "gpu_info": "<the metric>",
+            "hsic": "<the metric>",
+            "js_divergence": "<the metric>",
+            "kl_divergence": "KLDivergence(...)",
+            "matthews_corrcoef": "MatthewsCorrCoef(...)",
+            "maximum_mean_discrepancy": "<the metric>",
+            "mean_average_precision": "detection.MeanAveragePrecision(...)",
+            "mean_pairwise_distance": "<the metric>",
+            "metric_group": "MetricCollection(...)",
+            "multilabel_confusion_matrix": "classification.MultilabelConfusionMatrix(...)",
+            "mutual_information": "MutualInfoScore(...)",
+            "nlp": "text.BLEUScore(...) / text.ROUGEScore(...) / text.Perplexity(...) / text.CharErrorRate()",
+            "precision_recall_curve": "PrecisionRecallCurve(...)",
+            "psnr": "image.PeakSignalNoiseRatio(...)",
+            "rec_sys": "retrieval.RetrievalHitRate(...) / retrieval.RetrievalNormalizedDCG(...)",
+            "regression": "regression.<the metric>(...)",
+            "ssim": "image.StructuralSimilarityIndexMeasure(...)",
+            "vision": "detection.MeanAveragePrecision(...)",
+        }.items()
+    },
+}
+
+
+def unavailable(name: str) -> str | None:
+    """Why bridge has no counterpart of the Ignite module ``name`` (None if it has one).
+
+    Example:
+        >>> unavailable("ignite.metrics.nlp.bleu").split(":")[0]
+        'this Ignite metric is not implemented in bridge yet. Meanwhile wrap the torchmetrics one'
+        >>> unavailable("ignite.handlers.checkpoint") is None
+        True
+    """
+    parts = name.split(".")
+    for end in range(len(parts), 1, -1):
+        reason = UNAVAILABLE.get(".".join(parts[:end]))
+        if reason is not None:
+            return reason
+    return None
 
 
 def _target_name(alias_name: str) -> str:
@@ -89,6 +190,9 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None
         if fullname == ALIAS:
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        reason = unavailable(fullname)
+        if reason is not None:
+            raise ModuleNotFoundError(f"No module named '{fullname}' in bridge: {reason}.", name=fullname)
         real = _target_name(fullname)
         real_spec = importlib.util.find_spec(real)
         if real_spec is None:

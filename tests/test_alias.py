@@ -37,9 +37,13 @@ def public_ignite_modules() -> list[str]:
 
 
 ALL_MODULES = public_ignite_modules()
-ENGINE_MODULES = [m for m in ALL_MODULES if m == "ignite.engine" or m.startswith("ignite.engine.")]
+# bridge has no module for these: the alias explains why (bridge.alias.UNAVAILABLE)
+UNAVAILABLE_MODULES = [m for m in ALL_MODULES if bridge.alias.unavailable(m) is not None]
+ENGINE_MODULES = [
+    m for m in ALL_MODULES if (m == "ignite.engine" or m.startswith("ignite.engine.")) and m not in UNAVAILABLE_MODULES
+]
 # Everything but the top level (a thin module of its own) and the Engine's package (tested apart).
-OWN_MODULES = [m for m in ALL_MODULES if m not in ENGINE_MODULES and m != "ignite"]
+OWN_MODULES = [m for m in ALL_MODULES if m not in ENGINE_MODULES and m not in UNAVAILABLE_MODULES and m != "ignite"]
 
 
 def start_python(*args: str, code: str | None = None, cwd: Path = REPO) -> subprocess.Popen:
@@ -64,10 +68,55 @@ def run_ok(code: str, *args: str) -> str:
 
 
 def test_the_module_tree_mirrors_ignite() -> None:
-    assert len(OWN_MODULES) > 100 and "ignite.handlers.checkpoint" in OWN_MODULES
+    assert len(OWN_MODULES) > 30 and "ignite.handlers.checkpoint" in OWN_MODULES
     for name in OWN_MODULES:
         path = REPO.joinpath("bridge", *name.split(".")[1:])
         assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), f"bridge has no {name}"
+    for name in UNAVAILABLE_MODULES:  # no module that only pretends to be there
+        path = REPO.joinpath("bridge", *name.split(".")[1:])
+        assert not path.with_suffix(".py").exists() and not path.exists(), f"{name} is catalogued but exists"
+
+
+def test_catalogue_names_only_real_ignite_modules() -> None:
+    for name in bridge.alias.UNAVAILABLE:
+        assert name in ALL_MODULES, name
+
+
+def test_no_bridge_module_is_only_a_docstring() -> None:
+    import ast
+
+    empty = []
+    for path in sorted((REPO / "bridge").rglob("*.py")):
+        body = ast.parse(path.read_text()).body
+        only_docstring = all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) for n in body)
+        if only_docstring and path.name != "__init__.py":
+            empty.append(str(path.relative_to(REPO)))
+    assert empty == []
+
+
+def test_an_unavailable_module_explains_itself_under_the_alias() -> None:
+    out = run_ok(
+        """
+        import json, sys
+        import bridge.alias
+        bridge.alias.install()
+        for name in json.loads(sys.argv[1]):
+            try:
+                __import__(name)
+            except ModuleNotFoundError as e:
+                print(name, "|", e.name, "|", e)
+            else:
+                print(name, "imported")
+        """,
+        json.dumps(["ignite.metrics.ssim", "ignite.metrics.nlp.bleu", "ignite.handlers.tensorboard_logger",
+                    "ignite.distributed.comp_models.base"]),  # fmt: skip
+    )
+    lines = dict(line.split(" | ", 1) for line in out.strip().splitlines())
+    assert lines["ignite.metrics.ssim"].startswith("ignite.metrics.ssim | No module named 'ignite.metrics.ssim' in bridge:")
+    assert "TorchMetric(torchmetrics.image.StructuralSimilarityIndexMeasure(...))" in lines["ignite.metrics.ssim"]
+    assert "TorchMetric(torchmetrics.text.BLEUScore(...)" in lines["ignite.metrics.nlp.bleu"]
+    assert "trainer_kwargs={'logger'" in lines["ignite.handlers.tensorboard_logger"]
+    assert "bridge will not provide it" in lines["ignite.distributed.comp_models.base"]
 
 
 def test_alias_resolves_every_public_module_to_the_bridge_module() -> None:

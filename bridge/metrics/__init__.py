@@ -12,8 +12,9 @@ Implemented: ``Metric``, ``MetricUsage``, ``EpochWise``, ``BatchWise``, ``BatchF
 ``bridge.metrics.confusion_matrix``, as in Ignite),
 ``TopKCategoricalAccuracy``, ``MeanSquaredError``, ``MeanAbsoluteError``,
 ``RootMeanSquaredError``, ``VariableAccumulation``, ``Average``, ``GeometricAverage``,
-``RunningAverage``, ``EpochMetric``, ``ROC_AUC``, ``TorchMetric``. The other modules of ``ignite.metrics``
-are still placeholders.
+``RunningAverage``, ``EpochMetric``, ``ROC_AUC``, ``TorchMetric``. The other modules of
+``ignite.metrics`` are not here yet: importing one through the alias says so and names the
+torchmetrics metric to wrap with ``TorchMetric`` meanwhile (``bridge.alias.UNAVAILABLE``).
 
 Example:
     >>> import torch

@@ -1,9 +1,0 @@
-"""Placeholder for ``ignite.handlers.lr_finder``.
-
-Importable, nothing implemented yet: ``bridge.handlers.lr_finder`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
-
-Public names it will provide (as Ignite 0.5.5):
-
-``FastaiLRFinder``
-"""

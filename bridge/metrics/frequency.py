@@ -1,9 +1,0 @@
-"""Placeholder for ``ignite.metrics.frequency``.
-
-Importable, nothing implemented yet: ``bridge.metrics.frequency`` will hold the
-Ignite-compatible implementation, built only on the public Engine API (see DESIGN.md).
-
-Public names it will provide (as Ignite 0.5.5):
-
-``Frequency``
-"""
