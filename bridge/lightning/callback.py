@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any, NoReturn, Optional
 
 import pytorch_lightning as pl
@@ -56,7 +57,7 @@ class _LoopEngine(Engine):
         #: the callback_metrics values last copied into ``state.metrics`` (EngineModule skips them)
         self._from_lightning: dict[str, Any] = {}
 
-    def run(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def run(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise _not_runnable(self._loop_name)
 
     def terminate(self, skip_completed: bool = False) -> None:
@@ -71,13 +72,13 @@ class _LoopEngine(Engine):
             # Lightning stops at its next check (after this batch or epoch), not one batch later
             link.trainer.should_stop = True
 
-    def terminate_epoch(self, skip_epoch_completed: bool = False) -> NoReturn:  # type: ignore[override]
+    def terminate_epoch(self, skip_epoch_completed: bool = False) -> NoReturn:
         raise RuntimeError(
             f"EngineCallback.{self._loop_name}.terminate_epoch() is not supported: a Lightning callback cannot end "
             "an epoch early (a LightningModule's on_train_batch_start returning -1 can)."
         )
 
-    def interrupt(self) -> NoReturn:  # type: ignore[override]
+    def interrupt(self) -> NoReturn:
         raise RuntimeError(
             f"EngineCallback.{self._loop_name}.interrupt() is not supported: a pl.Trainer cannot pause and resume "
             "a fit; use terminate() and resume from a Lightning checkpoint."
@@ -106,36 +107,62 @@ def _start_state(engine: Engine, batches: float, dataloaders: object) -> None:
 
 
 class _View:
-    """One Lightning loop seen as an Ignite run of ``engine``: fires a row's events with the
-    state Ignite has before each (``batch``, ``output``, ``iteration``)."""
+    """One Lightning loop seen as an Ignite run of ``engine``.
+
+    ``at[phase]`` is what a hook of that phase does: update the state as Ignite has it
+    before each event of the row (``batch``, ``output``, ``iteration``), then fire them.
+    """
 
     def __init__(self, engine: _LoopEngine) -> None:
         self.engine = engine
         self.outputs_from_lightning = True
+        self.running = False
+        self.at: dict[Phase, Callable[[Hook, pl.Trainer, tuple[Any, ...]], None]] = {
+            Phase.RUN_START: self.start,
+            Phase.EPOCH_START: self.epoch_start,
+            Phase.ITERATION_START: self.batch_start,
+            Phase.ITERATION_END: self.batch_end,
+            Phase.EPOCH_END: self.epoch_end,
+            Phase.RUN_END: self.end,
+        }
 
-    def fire(self, trainer: pl.Trainer, event: EventEnum) -> bool:
-        """Fire ``event``; True if the run must stop firing (a handler terminated it)."""
-        self.engine._fire_event(event)
-        return False
-
-    def fire_batch(self, trainer: pl.Trainer, events: tuple[EventEnum, ...], batch: object, outputs: object) -> None:
-        state = self.engine.state
+    def fire(self, trainer: pl.Trainer, events: tuple[EventEnum, ...]) -> bool:
+        """Fire ``events`` in order; False if a handler ended the run (the rest do not fire)."""
         for event in events:
+            self.engine._fire_event(event)
+        return True
+
+    def batch_start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if not self.running:
+            return
+        state = self.engine.state
+        for event in row.events:
             if event is Events.GET_BATCH_STARTED:
                 state.batch = None
             elif event is Events.GET_BATCH_COMPLETED:
-                state.batch, state.output = batch, None
+                state.batch, state.output = args[0], None
             elif event is Events.ITERATION_STARTED:
                 state.iteration += 1
-            elif event is Events.ITERATION_COMPLETED and self.outputs_from_lightning:
-                state.output = outputs
-            if self.fire(trainer, event):
+            if not self.fire(trainer, (event,)):
                 return
 
-    def fire_all(self, trainer: pl.Trainer, events: tuple[EventEnum, ...]) -> None:
-        for event in events:
-            if self.fire(trainer, event):
-                return
+    def batch_end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if self.running:
+            if self.outputs_from_lightning:
+                self.engine.state.output = args[0]
+            self.fire(trainer, row.events)
+
+    def start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def epoch_start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def epoch_end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
 
 
 class _TrainView(_View):
@@ -143,73 +170,77 @@ class _TrainView(_View):
 
     When ``terminate()`` is requested, TERMINATE fires right after the event whose handler
     asked (or, when asked from outside ``.train``'s events, at the next ``.train`` hook), and
-    ``.train``'s events stop until COMPLETED.
+    ``.train``'s events stop until COMPLETED. ``running`` is False once TERMINATE fired, so
+    the batch hooks fire nothing more.
     """
 
     def __init__(self, engine: _LoopEngine) -> None:
         super().__init__(engine)
-        self.running = False  # between on_train_start and on_train_end: backprop events go to .train
+        self.training = False  # between on_train_start and on_train_end: backprop events go to .train
         self.terminated = False  # TERMINATE fired in this fit
         self._epoch_first_iteration = 0
         self._run_start = self._epoch_start = 0.0
 
     def _terminate(self, trainer: pl.Trainer) -> None:
-        self.terminated = True
+        self.terminated, self.running = True, False
         trainer.should_stop = True
         self.engine._fire_event(Events.TERMINATE)
 
-    def fire(self, trainer: pl.Trainer, event: EventEnum) -> bool:
-        self.engine._fire_event(event)
-        if self.engine.should_terminate:
-            self._terminate(trainer)
-            return True
-        return False
-
-    def at(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
-        phase = row.phase
-        engine, state = self.engine, self.engine.state
-        if phase is Phase.RUN_START:
-            # a fit resumed from a checkpoint continues Lightning's counts
-            _start_state(engine, trainer.num_training_batches, trainer.train_dataloader)
-            state.iteration = trainer.fit_loop.epoch_loop.batch_progress.total.completed
-            state.epoch = trainer.current_epoch
-            max_epochs = trainer.max_epochs
-            state.max_epochs = max_epochs if max_epochs is not None and max_epochs >= 0 else None
-            state.max_iters = None
-            self.running, self.terminated = True, False
-            self._run_start = time.time()
-            self.fire_all(trainer, row.events)
-        elif phase is Phase.RUN_END:
-            if not self.terminated and (engine.should_terminate or trainer.should_stop):
-                # terminate() asked outside .train's events, or Lightning stopped the fit (EarlyStopping, ...)
+    def fire(self, trainer: pl.Trainer, events: tuple[EventEnum, ...]) -> bool:
+        engine = self.engine
+        for event in events:
+            engine._fire_event(event)
+            if engine.should_terminate:
                 self._terminate(trainer)
-            self.running = False
-            if engine.should_terminate != "skip_completed":
-                state.times[Events.COMPLETED.name] = time.time() - self._run_start
-                for event in row.events:
-                    engine._fire_event(event)
-        elif self.terminated:
-            return
-        elif phase is Phase.EPOCH_START:
+                return False
+        return True
+
+    def start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        engine, state = self.engine, self.engine.state
+        # a fit resumed from a checkpoint continues Lightning's counts
+        _start_state(engine, trainer.num_training_batches, trainer.train_dataloader)
+        state.iteration = trainer.fit_loop.epoch_loop.batch_progress.total.completed
+        state.epoch = trainer.current_epoch
+        max_epochs = trainer.max_epochs
+        state.max_epochs = max_epochs if max_epochs is not None and max_epochs >= 0 else None
+        state.max_iters = None
+        self.training = self.running = True
+        self.terminated = False
+        self._run_start = time.time()
+        self.fire(trainer, row.events)
+
+    def epoch_start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if self.running:
+            state = self.engine.state
             state.epoch = trainer.current_epoch + 1
             self._epoch_first_iteration = state.iteration
             self._epoch_start = time.time()
-            self.fire_all(trainer, row.events)
-        elif phase is Phase.ITERATION_START:
-            self.fire_batch(trainer, row.events, args[0], None)
-        elif phase is Phase.ITERATION_END:
-            self.fire_batch(trainer, row.events, args[1], args[0])
-        elif phase is Phase.EPOCH_END:
-            batches_run = state.iteration - self._epoch_first_iteration
-            cut_short = state.epoch_length is not None and batches_run < state.epoch_length
-            if cut_short and (engine.should_terminate or trainer.should_stop):
-                # stopped mid-epoch from outside .train's events (a mid-epoch validation, a Lightning
-                # callback): as in Ignite, a terminated epoch gets no EPOCH_COMPLETED
-                self._terminate(trainer)
-                return
-            _pull_metrics(engine, trainer)
-            state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
-            self.fire_all(trainer, row.events)
+            self.fire(trainer, row.events)
+
+    def epoch_end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if not self.running:
+            return
+        engine, state = self.engine, self.engine.state
+        batches_run = state.iteration - self._epoch_first_iteration
+        cut_short = state.epoch_length is not None and batches_run < state.epoch_length
+        if cut_short and (engine.should_terminate or trainer.should_stop):
+            # stopped mid-epoch from outside .train's events (a mid-epoch validation, a Lightning
+            # callback): as in Ignite, a terminated epoch gets no EPOCH_COMPLETED
+            self._terminate(trainer)
+            return
+        _pull_metrics(engine, trainer)
+        state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
+        self.fire(trainer, row.events)
+
+    def end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        engine = self.engine
+        if not self.terminated and (engine.should_terminate or trainer.should_stop):
+            # terminate() asked outside .train's events, or Lightning stopped the fit (EarlyStopping, ...)
+            self._terminate(trainer)
+        self.training = self.running = False
+        if engine.should_terminate != "skip_completed":
+            engine.state.times[Events.COMPLETED.name] = time.time() - self._run_start
+            _View.fire(self, trainer, row.events)
 
 
 class _EvalView(_View):
@@ -221,44 +252,42 @@ class _EvalView(_View):
     def __init__(self, engine: _LoopEngine, batches: str, dataloaders: str, metrics: bool = True) -> None:
         super().__init__(engine)
         self._batches, self._dataloaders, self._metrics = batches, dataloaders, metrics
-        self.running = False
         self._start = self._epoch_start = 0.0
 
-    def at(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
-        phase = row.phase
+    def start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if trainer.sanity_checking:
+            return
         engine, state = self.engine, self.engine.state
-        if phase is Phase.RUN_START:
-            if trainer.sanity_checking:
-                return
-            batches = getattr(trainer, self._batches)
-            _start_state(engine, sum(batches) if isinstance(batches, (list, tuple)) else batches,
-                         getattr(trainer, self._dataloaders))
-            state.iteration = state.epoch = 0
-            state.max_epochs, state.max_iters = 1, None
-            self.running = True
-            self._start = time.time()
-        elif not self.running:
-            return
-        elif phase is Phase.EPOCH_START:
-            state.epoch += 1
+        batches = getattr(trainer, self._batches)
+        total = sum(batches) if isinstance(batches, (list, tuple)) else batches
+        _start_state(engine, total, getattr(trainer, self._dataloaders))
+        state.iteration = state.epoch = 0
+        state.max_epochs, state.max_iters = 1, None
+        self.running = True
+        self._start = time.time()
+        self.fire(trainer, row.events)
+
+    def epoch_start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if self.running:
+            self.engine.state.epoch += 1
             self._epoch_start = time.time()
-        elif phase is Phase.ITERATION_START:
-            self.fire_batch(trainer, row.events, args[0], None)
-            return
-        elif phase is Phase.ITERATION_END:
-            self.fire_batch(trainer, row.events, args[1], args[0])
-            return
-        elif phase is Phase.EPOCH_END:
+            self.fire(trainer, row.events)
+
+    def epoch_end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if self.running:
             if self._metrics:
-                _pull_metrics(engine, trainer)
-            state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
-        elif phase is Phase.RUN_END:
+                _pull_metrics(self.engine, trainer)
+            self.engine.state.times[Events.EPOCH_COMPLETED.name] = time.time() - self._epoch_start
+            self.fire(trainer, row.events)
+
+    def end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
+        if self.running:
             if self._metrics:
                 # again: values the LightningModule logged in its on_*_epoch_end (after callbacks) are in now
-                _pull_metrics(engine, trainer)
-            state.times[Events.COMPLETED.name] = time.time() - self._start
+                _pull_metrics(self.engine, trainer)
+            self.engine.state.times[Events.COMPLETED.name] = time.time() - self._start
             self.running = False
-        self.fire_all(trainer, row.events)
+            self.fire(trainer, row.events)
 
 
 @dispatch_hooks("fit", "validate", "test", "predict", to="_on")
@@ -325,12 +354,12 @@ class EngineCallback(BackpropHooks):
         }
 
     def backprop_engine(self) -> Optional[Engine]:
-        return self.train if self._train.running else None
+        return self.train if self._train.training else None
 
     def _on(self, row: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
         if row.phase is Phase.RUN_START and row.loop == "fit":
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
-        self._views[row.loop].at(row, trainer, args)
+        self._views[row.loop].at[row.phase](row, trainer, args)  # type: ignore[index]
 
     def _engines(self) -> tuple[_LoopEngine, ...]:
         return (self.train, self.validation, self.test, self.predict)
@@ -349,10 +378,11 @@ class EngineCallback(BackpropHooks):
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         # innermost first: an exception in a validation run inside fit also leaves the training run
-        running = [view for view in self._views.values() if view is not self._train and view.running]
-        running += [self._train] if self._train.running else []
+        running: list[_View] = [view for view in self._views.values() if view is not self._train and view.running]
+        running += [self._train] if self._train.training else []
         for view in running:
             view.running = False
+        self._train.training = False
         try:
             for view in running:
                 for event in _EXCEPTION_EVENTS:

@@ -133,9 +133,9 @@ _C = TypeVar("_C", bound=type)
 Dispatch = Callable[..., None]
 
 
-def _forwarder(row: Hook, dispatch: str) -> Callable[..., None]:
+def _forwarder(row: Hook, dispatch: Callable[..., None]) -> Callable[..., None]:
     def forward(self: pl.Callback, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: object) -> None:
-        getattr(self, dispatch)(row, trainer, pl_module, *args)
+        dispatch(self, row, trainer, pl_module, *args)
 
     forward.__name__ = forward.__qualname__ = row.name
     forward.__doc__ = f"Lightning's ``{row.name}``: dispatched through the hook table ({row.loop})."
@@ -157,9 +157,10 @@ def dispatch_hooks(*loops: str, to: str) -> Callable[[_C], _C]:
     """
 
     def decorate(cls: _C) -> _C:
+        dispatch = getattr(cls, to)  # looked up once: the hot path calls it directly
         for row in hooks(*loops, where="callback"):
             if row.name not in vars(cls):
-                setattr(cls, row.name, _forwarder(row, to))
+                setattr(cls, row.name, _forwarder(row, dispatch))
         return cls
 
     return decorate
