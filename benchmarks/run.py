@@ -22,9 +22,10 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from torch import nn
@@ -448,6 +449,7 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
         results[w.name] = bench(w, sizes["reps"], RUNNERS)
 
     import ignite.engine
+
     import bridge.engine
 
     iters, epochs = sizes["faq"]

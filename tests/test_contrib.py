@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import ignite.engine as ie
 import pytest
 import torch
-
-import ignite.engine as ie
 from ignite.contrib.engines import tbptt as itbptt
 
 from bridge.contrib.engines import tbptt as btbptt

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 
 import pytest
-
 from scenarios import (
     EVENT_NAMES,
     SCENARIOS,

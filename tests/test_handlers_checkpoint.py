@@ -4,10 +4,9 @@ atomic writes, resuming a run, and file names compared with pytorch-ignite's."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable
-
-import warnings
 
 import pytest
 import torch
@@ -19,7 +18,6 @@ with warnings.catch_warnings():  # ignite.handlers imports torch.distributed.opt
 
 from bridge.engine import Engine, Events
 from bridge.handlers.checkpoint import BaseSaveHandler, Checkpoint, CheckpointEvents, DiskSaver, ModelCheckpoint
-from bridge.handlers.early_stopping import EarlyStopping
 from bridge.handlers.utils import global_step_from_engine
 
 

@@ -6,11 +6,10 @@ import io
 import warnings
 from typing import Any
 
-import pytest
-import torch
-
 import ignite.engine as ie
 import ignite.handlers.tqdm_logger as itq
+import pytest
+import torch
 
 from bridge.engine import Engine, EventEnum, Events
 from bridge.handlers import tqdm_logger as btq

@@ -6,11 +6,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-import torch
-
 import ignite.engine as ie
 import ignite.handlers.param_scheduler as ips
+import pytest
+import torch
 
 from bridge.engine import Engine, Events
 from bridge.handlers import param_scheduler as bps

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import ignite.engine as ie
 import ignite.handlers.time_profilers as itp
 import ignite.handlers.timing as itiming
+import pytest
 
 from bridge.engine import Engine, Events
 from bridge.handlers import time_profilers as btp

@@ -94,7 +94,7 @@ def test_evaluator_matches_ignite(with_transforms: bool) -> None:
     for module in (ignite_engine, bridge_engine):
         evaluator = module.create_supervised_evaluator(model, **options)
         outputs: list[Any] = []
-        evaluator.add_event_handler(module.Events.ITERATION_COMPLETED, lambda e: outputs.append(e.state.output))
+        evaluator.add_event_handler(module.Events.ITERATION_COMPLETED, lambda e, outputs=outputs: outputs.append(e.state.output))
         evaluator.run(data(3))
         results.append(outputs)
     ignite_outputs, bridge_outputs = results

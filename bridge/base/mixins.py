@@ -50,7 +50,7 @@ class ResettableHandler(metaclass=ABCMeta):
         """Clear the handler's internal state."""
 
     @abstractmethod
-    def attach(self, engine: "Engine", *args: Any, **kwargs: Any) -> None:
+    def attach(self, engine: Engine, *args: Any, **kwargs: Any) -> None:
         """Attach the handler to ``engine``."""
 
 

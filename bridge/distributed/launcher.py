@@ -135,7 +135,7 @@ class Parallel:
             func(idist.get_local_rank(), *args, **kwargs)
         self._logger.info("End of run")
 
-    def __enter__(self) -> "Parallel":
+    def __enter__(self) -> Parallel:
         if self.backend is not None and self._spawn_params is None:
             idist.initialize(self.backend, init_method=self.init_method)
         self._logger = setup_logger(__name__ + "." + type(self).__name__)

@@ -27,13 +27,12 @@ from datetime import timedelta
 from functools import wraps
 from numbers import Number
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch.distributed as dist
 
-from bridge.distributed.comp_models import has_hvd_support, has_native_dist_support, has_xla_support
-from bridge.distributed.comp_models import native
+from bridge.distributed.comp_models import has_hvd_support, has_native_dist_support, has_xla_support, native
 from bridge.distributed.comp_models.horovod import HOROVOD
 from bridge.distributed.comp_models.xla import XLA_TPU
 from bridge.utils import setup_logger
@@ -388,7 +387,7 @@ def all_reduce(
     if isinstance(tensor, Number):
         t = _number_tensor(tensor)
         dist.all_reduce(t, reduce_op, group=group)
-        return t.tolist()
+        return t.item()
     t = tensor.to(device())
     dist.all_reduce(t, reduce_op, group=group)
     return t.to(tensor.device)
@@ -425,7 +424,7 @@ def all_gather(tensor: torch.Tensor | float | str | Any, group: Any | list[int] 
     if isinstance(tensor, Number):
         return _gather_tensor(_number_tensor(tensor), group).tolist()
     # Strings and other objects: pickled by torch.distributed.
-    out: list[Any] = [None] * dist.get_world_size(group)
+    out: list[Any] = [None] * dist.get_world_size(cast(Any, group))
     dist.all_gather_object(out, tensor, group=group)
     return out
 
@@ -455,7 +454,7 @@ def all_gather_tensors_with_shapes(
     group = _to_group(group)
     if _is_distributed() and _not_in(group):
         return [tensor]
-    size = dist.get_world_size(group) if _is_distributed() else 1
+    size = dist.get_world_size(cast(Any, group)) if _is_distributed() else 1
     if not isinstance(tensor, torch.Tensor) or tensor.dim() == 0:
         raise ValueError("all_gather_tensors_with_shapes: tensor must be a tensor with at least one dimension")
     if len(shapes) != size or any(len(s) != tensor.dim() for s in shapes):
@@ -528,7 +527,9 @@ def broadcast(
     box = [tensor if rank == src else None]
     dist.broadcast_object_list(box, src=src)
     value = box[0]
-    return float(value) if isinstance(value, Number) else value
+    if isinstance(value, Number):
+        return float(value)
+    return cast("torch.Tensor | float | str | Path", value)
 
 
 def _describe(x: Any) -> tuple[bool, tuple[int, ...], torch.dtype | None]:

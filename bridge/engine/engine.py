@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from bridge.engine.driven import DrivenMixin
 from bridge.engine.events import BackpropEvents, Events, State, _check_signature
-from bridge.engine.loop import Phase, RunLoop, _EngineTerminateException, _EngineTerminateSingleEpochException, _none_data_iter
+from bridge.engine.loop import (
+    Phase,
+    RunLoop,
+    _EngineTerminateException,
+    _EngineTerminateSingleEpochException,
+    _none_data_iter,
+)
 from bridge.engine.registry import EventRegistry
 from bridge.engine.run_arguments import RunArgumentsMixin
 from bridge.engine.runners import OptimizersConfig, RunSpec, check_runner_name, get_runner

@@ -28,7 +28,7 @@ from types import DynamicClassAttribute
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # type hints only: this module must not import the Engine (or torch)
-    from bridge.engine.engine import Engine
+    from bridge.engine.registry import EventRegistry
 
 __all__ = [
     "BackpropEvents",
@@ -489,7 +489,7 @@ class RemovableEventHandle:
     """
 
     def __init__(
-        self, event_name: CallableEventWithFilter | EventsList | Any, handler: Callable, engine: Engine
+        self, event_name: CallableEventWithFilter | EventsList | Any, handler: Callable, engine: EventRegistry
     ) -> None:
         self.event_name = event_name
         self.handler = weakref.ref(handler)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Optional
 
 from bridge.base.mixins import Serializable
 from bridge.engine.events import State

@@ -186,7 +186,7 @@ def create_supervised_trainer(
     )
     trainer = Engine(update, model=model, optimizers=optimizer, trainer_kwargs=trainer_kwargs)
     if grad_scaler is not None and isinstance(scaler, bool):
-        trainer.state.scaler = grad_scaler  # as Ignite: the scaler it created
+        trainer.state.scaler = grad_scaler  # type: ignore[attr-defined]  # as Ignite: the scaler it created
     return trainer
 
 

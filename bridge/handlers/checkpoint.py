@@ -177,7 +177,7 @@ class Checkpoint(Serializable):
     """
 
     SAVED_CHECKPOINT = CheckpointEvents.SAVED_CHECKPOINT
-    Item = NamedTuple("Item", [("priority", Union[int, float]), ("filename", str)])
+    Item = NamedTuple("Item", [("priority", Union[int, float]), ("filename", str)])  # noqa: UP014 (Ignite's own shape)
     _state_dict_all_req_keys = ("_saved",)
 
     def __init__(
@@ -444,7 +444,7 @@ class Checkpoint(Serializable):
         if not isinstance(checkpoint, (Mapping, str, Path)):
             raise TypeError(f"Argument checkpoint should be a string or a dictionary, but given {type(checkpoint)}")
         Checkpoint._check_objects(to_load, "load_state_dict")
-        checkpoint_obj = checkpoint
+        checkpoint_obj: Any = checkpoint
         if isinstance(checkpoint, (str, Path)):
             checkpoint_obj = torch.load(checkpoint, weights_only=True)
 
@@ -707,7 +707,7 @@ class ModelCheckpoint(Checkpoint):
             raise RuntimeError(f"Internal error, save_handler should be DiskSaver, but has {type(self.save_handler)}.")
         return self.save_handler.dirname / self._saved[-1].filename
 
-    def __call__(self, engine: Engine, to_save: Mapping) -> None:  # type: ignore[override]
+    def __call__(self, engine: Engine, to_save: Mapping) -> None:
         if len(to_save) == 0:
             raise RuntimeError("No objects to checkpoint found.")
         self._check_objects(to_save, "state_dict")

@@ -187,7 +187,7 @@ class EarlyStopping(Serializable, ResettableHandler):
         self.counter = 0
         self.best_score = None
 
-    def attach(  # type: ignore[override]
+    def attach(
         self,
         engine: Engine,
         event: Any = Events.COMPLETED,

@@ -18,7 +18,7 @@ import numbers
 from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, cast
 
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts, ReduceLROnPlateau
@@ -752,7 +752,7 @@ class _CosineAnnealingWarmRestarts:
         return self._lr_scheduler.state_dict()
 
     def load_state_dict(self, state_dict: Mapping) -> None:
-        self._lr_scheduler.load_state_dict(state_dict)
+        self._lr_scheduler.load_state_dict(dict(state_dict))
 
     def get_lr(self) -> list[float]:
         s = self._lr_scheduler
@@ -766,7 +766,8 @@ class _CosineAnnealingWarmRestarts:
                 s.T_cur = s.T_cur - s.T_i
                 s.T_i = s.T_i * s.T_mult
         self.last_epoch = math.floor(epoch)
-        return [s.eta_min + (base - s.eta_min) * (1 + math.cos(math.pi * s.T_cur / s.T_i)) / 2 for base in s.base_lrs]
+        lrs = [s.eta_min + (base - s.eta_min) * (1 + math.cos(math.pi * s.T_cur / s.T_i)) / 2 for base in s.base_lrs]
+        return cast(list[float], lrs)  # a tensor lr stays one, as in torch
 
 
 class LRScheduler(ParamScheduler):
@@ -809,7 +810,7 @@ class LRScheduler(ParamScheduler):
         super().__call__(engine, name)
         self.lr_scheduler.last_epoch += 1
 
-    def get_param(self) -> Union[float, list[float]]:  # type: ignore[override]
+    def get_param(self) -> Union[float, list[float]]:
         """The torch scheduler's ``get_lr()`` for its current ``last_epoch`` (a float for one param group).
 
         Example:
@@ -992,7 +993,7 @@ class ReduceLROnPlateauScheduler(ParamScheduler):
         self.scheduler._reduce_lr = self._reduce_lr  # type: ignore[method-assign]
         self._state_attrs += ["metric_name", "scheduler"]
 
-    def __call__(self, engine: Any, name: Optional[str] = None) -> None:  # type: ignore[override]
+    def __call__(self, engine: Any, name: Optional[str] = None) -> None:
         if not hasattr(engine.state, "metrics") or self.metric_name not in engine.state.metrics:
             raise ValueError(
                 "Argument engine should have in its 'state', attribute 'metrics' "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import torch
 
@@ -134,7 +134,7 @@ class BasicTimeProfiler:
                 "As epoch_length is not set, we can not use BasicTimeProfiler in this case."
                 "Please, set trainer.run(..., epoch_length=epoch_length) in order to fix this."
             )
-        self.max_epochs = int(engine.state.max_epochs)
+        self.max_epochs = int(cast(int, engine.state.max_epochs))
         self.total_num_iters = self.max_epochs * per_epoch
         self._reset(self.max_epochs, self.total_num_iters)
         self.event_handlers_names = {

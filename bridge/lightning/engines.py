@@ -87,7 +87,9 @@ def create_lightning_trainer(
 
 def _callback_metrics(engine: Engine) -> None:
     # what validation_step logged with self.log, as numbers in state.metrics
-    for name, value in engine.lightning_trainer.callback_metrics.items():
+    trainer = engine.lightning_trainer
+    assert trainer is not None  # set for the run whose EPOCH_COMPLETED this is
+    for name, value in trainer.callback_metrics.items():
         engine.state.metrics[name] = value.item() if isinstance(value, Tensor) and value.numel() == 1 else value
 
 

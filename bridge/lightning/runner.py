@@ -229,8 +229,9 @@ def _driven_by(module: pl.LightningModule, driver: _RunDriver, link: LightningLi
         response = original_start(batch, batch_idx)
         return -1 if driver.skip_step else response
 
-    module.training_step = training_step
-    module.on_train_batch_start = on_train_batch_start
+    # instance attributes shadowing the methods, for this run only
+    module.training_step = training_step  # type: ignore[method-assign]
+    module.on_train_batch_start = on_train_batch_start  # type: ignore[method-assign]
     try:
         yield
     finally:

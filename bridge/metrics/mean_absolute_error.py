@@ -19,6 +19,7 @@ import torch
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
 
+
 def _floating(t: torch.Tensor) -> torch.Tensor:
     return t if t.is_floating_point() else t.float()
 

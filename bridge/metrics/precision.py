@@ -135,7 +135,7 @@ class _BasePrecisionRecall(_BaseClassification):
         if self._average == "weighted":
             weight = idist.all_reduce(cast(torch.Tensor, self._weight).clone())
             sum_of_weights = cast(torch.Tensor, weight).sum() + self.eps
-            return (fraction @ weight / sum_of_weights).item()
+            return (cast(torch.Tensor, fraction) @ weight / sum_of_weights).item()
         if self._average in ("micro", "samples"):
             return cast(torch.Tensor, fraction).item()
         if self._average == "macro":

@@ -57,9 +57,11 @@ class CustomPeriodicEvent:
         self.custom_state_attr = f"{prefix}_{self.period}"
         event_name = self.custom_state_attr.upper()
         names = (f"{event_name}_STARTED", f"{event_name}_COMPLETED")
-        self.Events = EventEnum("Events", {name: name.lower() for name in names})  # type: ignore[misc]
-        self._periodic_event_started, self._periodic_event_completed = list(self.Events)
-        for event in self.Events:
+        # a new EventEnum, as Ignite makes one: the functional Enum API, which type checkers cannot follow
+        events: Any = EventEnum("Events", {name: name.lower() for name in names})  # type: ignore[call-arg]
+        self.Events = events
+        self._periodic_event_started, self._periodic_event_completed = list(events)
+        for event in events:
             setattr(self, event.name, event)
 
     def _on_started(self, engine: Any) -> None:
