@@ -7,6 +7,10 @@ Without a process group the process is "serial": world size 1, rank 0, and the
 collectives return their input (lists of one item for gathered numbers and strings),
 as in Ignite.
 
+Why one file past 400 lines: it is Ignite's ``ignite.distributed.utils``, whose functions
+clients import from this path, and they are one concept: the process-group queries and the
+collectives over one backend, sharing its checks and the serial fallback.
+
 Example:
     >>> import bridge.distributed as idist
     >>> idist.get_world_size(), idist.get_rank(), idist.model_name()

@@ -4,6 +4,11 @@ This module mirrors ``ignite.engine.events`` (pytorch-ignite 0.5.x) behaviour fo
 behaviour. It imports neither Lightning nor Ignite: the Engine and the Lightning
 layer build on it, never the other way round.
 
+Why one file past 400 lines: it is Ignite's module of this path, and its parts are one
+concept: an event is an enum member that carries its filter (``every``/``once``/...), and
+``EventsList``, ``State`` (whose counters the filters read) and ``RemovableEventHandle``
+exist only for it.
+
 Example:
     >>> from bridge.engine.events import Events, State
     >>> event = Events.ITERATION_COMPLETED(every=2)

@@ -7,6 +7,10 @@ writes atomically: a crash mid-write never leaves a truncated file under the fin
 :meth:`Checkpoint.load_objects` restores them; an Engine restored this way resumes its
 run at the saved epoch and iteration. Built only on the public Engine API.
 
+Why one file past 400 lines: it is Ignite's module of this path, and saving, rotating,
+naming and loading checkpoints are one concept that ``ModelCheckpoint`` and ``DiskSaver``
+only configure.
+
 Example:
     >>> import os, tempfile, torch
     >>> from bridge.engine import Engine, Events

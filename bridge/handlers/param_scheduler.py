@@ -8,6 +8,10 @@ Provided: ``BaseParamScheduler``, ``ParamScheduler``, ``CyclicalScheduler``,
 ``LinearCyclicalScheduler``, ``CosineAnnealingScheduler``, ``PiecewiseLinear``,
 ``ParamGroupScheduler``, ``ConcatScheduler``, ``LRScheduler``, ``ReduceLROnPlateauScheduler``
 and ``create_lr_scheduler_with_warmup``.
+
+Why one file past 400 lines: it is Ignite's module of this path, and it holds one family:
+every scheduler is a ``BaseParamScheduler`` whose values the composite ones (``ConcatScheduler``,
+``ParamGroupScheduler``, the warmup helper) simulate and chain through that base's protocol.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ engine's events with the public Engine API only (``add_event_handler``,
 ``has_event_handler``, ``remove_event_handler``, ``state``), so a metric works on an
 ``Engine.run`` and on the engines of ``bridge.lightning.EngineCallback`` alike.
 
+Why one file past 400 lines: it is Ignite's module of this path, which clients subclass
+from, and it is one concept: the protocol, its usages (when reset/update/compute run) and the
+decorators (``reinit__is_reduced``, ``sync_all_reduce``) that keep its distributed state right.
+
 Example:
     >>> import torch
     >>> from bridge.engine import Engine
