@@ -116,12 +116,27 @@ class RunLoop:
 
     def advance(self) -> Phase:
         """Resume the loop until it waits again; return where. Exceptions of the run propagate."""
-        return self._resume(None)
+        # the hot path: a runner calls it four times per iteration, so no helper call here
+        try:
+            self.waiting = waiting = next(self._generator)
+        except StopIteration:
+            self.waiting = waiting = Phase.FINISHED
+        except BaseException:
+            self.waiting, self.raised = Phase.FINISHED, True
+            raise
+        return waiting
 
     def terminate(self) -> Phase:
         """The framework ended the epoch or the run on its own: for Ignite that is ``terminate()``."""
         self.engine.should_terminate = True
-        return self._resume(_EngineTerminateException())
+        try:
+            self.waiting = self._generator.throw(_EngineTerminateException())
+        except StopIteration:
+            self.waiting = Phase.FINISHED
+        except BaseException:
+            self.waiting, self.raised = Phase.FINISHED, True
+            raise
+        return self.waiting
 
     def fail(self, exception: BaseException) -> None:
         """The framework driving the loop failed: drop the loop without its own exception
@@ -145,20 +160,6 @@ class RunLoop:
     def suspended(self) -> bool:
         """Whether the run paused (``interrupt()``) and the next ``run`` continues it."""
         return self.waiting is Phase.INTERRUPTED
-
-    def _resume(self, exception: BaseException | None) -> Phase:
-        try:
-            if exception is None:
-                self.waiting = next(self._generator)
-            else:
-                self.waiting = self._generator.throw(exception)
-        except StopIteration:
-            self.waiting = Phase.FINISHED
-        except BaseException:
-            self.waiting = Phase.FINISHED
-            self.raised = True
-            raise
-        return self.waiting
 
     # ------------------------------------------------------------------ Ignite's loop
 
