@@ -631,9 +631,13 @@ def one_rank_first(rank: int = 0, local: bool = False) -> Iterator[None]:
 
 def _check_backend(backend: str) -> None:
     if backend in (XLA_TPU, HOROVOD):
+        instead = {
+            XLA_TPU: "for TPUs use Lightning's XLA support: Engine(..., trainer_kwargs={'accelerator': 'tpu'})",
+            HOROVOD: "use Lightning's DDP instead: Engine(..., trainer_kwargs={'strategy': 'ddp', 'devices': N})",
+        }[backend]
         raise ValueError(
-            f"Backend '{backend}' is not supported by bridge, which drives native torch.distributed only. "
-            f"Available backends: {available_backends()}"
+            f"Backend '{backend}' is not supported by bridge, which drives native torch.distributed only "
+            f"(available backends: {available_backends()}); {instead}."
         )
     if backend not in available_backends():
         raise ValueError(f"Backend should be one of '{available_backends()}', got '{backend}'")
