@@ -85,19 +85,23 @@ class PlainRunner:
             pass
 
 
-def plain_framework() -> Framework:
-    """bridge's classes with every Engine run by :class:`PlainRunner` (no Lightning)."""
+def runner_framework(runner: str) -> Framework:
+    """bridge's classes with every Engine run by the runner named ``runner``.
+
+    ``"plain"`` is :class:`PlainRunner` (no Lightning at all), registered here.
+    """
     import bridge.engine
     from bridge.engine import EventEnum, Events, State
     from bridge.engine.runners import register_runner
 
-    register_runner("plain", PlainRunner())
+    if runner == "plain":
+        register_runner("plain", PlainRunner())
 
     class Engine(bridge.engine.Engine):  # named as the class it stands for: messages name it
         def __init__(self, process_function: Any, **kwargs: Any) -> None:
-            super().__init__(process_function, runner="plain", **kwargs)
+            super().__init__(process_function, runner=runner, **kwargs)
 
-    return Framework("bridge-plain", Engine, Events, EventEnum, State)
+    return Framework(f"bridge-{runner}", Engine, Events, EventEnum, State)
 
 
 def exc_info(e: BaseException) -> tuple[str, str]:

@@ -21,11 +21,11 @@ from scenarios import (
     first_difference,
     ignite_framework,
     is_subsequence,
-    plain_framework,
+    runner_framework,
 )
 
 IGNITE = ignite_framework()
-PLAIN = plain_framework()
+OTHER_RUNNERS = {name: runner_framework(name) for name in ("plain", "fabric")}
 NAMES = sorted(SCENARIOS)
 
 
@@ -40,7 +40,7 @@ def _bridge() -> Framework | None:
 @functools.cache
 def result(name: str, framework: str) -> Recorder:
     """The (cached) execution of scenario ``name`` on ``"ignite"`` or ``"bridge"``."""
-    fw = {"ignite": IGNITE, "bridge": _bridge(), "plain": PLAIN}[framework]
+    fw = {"ignite": IGNITE, "bridge": _bridge(), **OTHER_RUNNERS}[framework]
     assert fw is not None
     return execute(SCENARIOS[name], fw)
 
@@ -88,12 +88,13 @@ def test_bridge_matches_ignite(name: str, bridge: Framework) -> None:
     assert actual == expected, first_difference(expected, actual)
 
 
+@pytest.mark.parametrize("runner", sorted(OTHER_RUNNERS))
 @pytest.mark.parametrize("name", NAMES)
-def test_the_loop_alone_gives_the_trainer_runs_trace(name: str, bridge: Framework) -> None:
-    """The loop driven by a runner with no Lightning at all (``PlainRunner``) gives the same trace
-    as under the ``pl.Trainer`` runner: Ignite's semantics live in the loop, not in the runner."""
-    expected, actual = result(name, "bridge").trace, result(name, "plain").trace
-    assert actual == expected, first_difference(expected, actual, ("trainer runner", "plain runner"))
+def test_every_runner_gives_the_trainer_runs_trace(name: str, runner: str, bridge: Framework) -> None:
+    """The loop driven by a runner with no Lightning at all (``PlainRunner``) or by the Fabric runner
+    gives the same trace as under the ``pl.Trainer`` runner: Ignite's semantics live in the loop."""
+    expected, actual = result(name, "bridge").trace, result(name, runner).trace
+    assert actual == expected, first_difference(expected, actual, ("trainer runner", f"{runner} runner"))
 
 
 @pytest.mark.parametrize("name", sorted(DELIBERATE_DEVIATIONS))

@@ -471,13 +471,13 @@ def test_lightning_runs_on_the_models_device_unless_told_otherwise() -> None:
 def test_model_and_optimizer_state_go_back_where_they_were() -> None:
     # Lightning's teardown moves the module and optimizer state to the CPU; the runner moves
     # them back to the device they were on before the run ("meta" stands for a GPU here).
-    from bridge.lightning.runner import _restore_placement
+    from bridge.lightning.runner import restore_placement
 
     model = nn.Linear(2, 2)
     optimizer = torch.optim.Adam(model.parameters())
     model(torch.ones(1, 2)).sum().backward()
     optimizer.step()
-    _restore_placement(model, torch.device("meta"), [optimizer])
+    restore_placement(model, torch.device("meta"), [optimizer])
     assert {p.device.type for p in model.parameters()} == {"meta"}
     state = next(iter(optimizer.state.values()))
     assert state["exp_avg"].device.type == "meta" and state["step"].device.type == "cpu"  # Adam keeps step on CPU

@@ -88,7 +88,7 @@ def test_register_runner_checks_its_arguments() -> None:
         register_runner("", PlainRunner())
     with pytest.raises(TypeError, match=r"register_runner\(runner=\.\.\.\) must have a run\(spec, loop\) method"):
         register_runner("broken", object())  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="the default runner 'trainer' cannot be removed"):
+    with pytest.raises(ValueError, match="bridge's own runner 'trainer' cannot be removed"):
         unregister_runner("trainer")
     assert "broken" not in runner_names()
 

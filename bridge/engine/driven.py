@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:
     import pytorch_lightning as pl
     import torch
-    from pytorch_lightning.core.optimizer import LightningOptimizer
 
-    from bridge.engine.runners import EngineDriver
+    from bridge.engine.runners import DrivenOptimizer, EngineDriver
 
 __all__ = ["DrivenMixin"]
 
@@ -59,8 +58,8 @@ class DrivenMixin:
         return self._driver
 
     @property
-    def optimizers(self) -> list[LightningOptimizer]:
-        """The run's optimizers as Lightning wraps them (``LightningOptimizer``), always a list.
+    def optimizers(self) -> list[DrivenOptimizer]:
+        """The run's optimizers as Lightning wraps them (``LightningOptimizer``; Fabric's under ``runner="fabric"``), a list.
 
         Stepping them goes through Lightning's precision and strategy handling and fires
         ``OPTIM_STEP_STARTED`` / ``OPTIM_STEP_COMPLETED``.
@@ -77,7 +76,7 @@ class DrivenMixin:
             >>> engine.run([torch.ones(1, 2)] * 3).optim_step_completed
             3
         """
-        return self._require_driver("optimizers").optimizers()
+        return list(self._require_driver("optimizers").optimizers())
 
     def manual_backward(self, loss: torch.Tensor, *args: object, **kwargs: object) -> None:
         """``loss.backward()`` through Lightning (precision scaling, strategy), firing BACKWARD events.

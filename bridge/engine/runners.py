@@ -8,7 +8,8 @@ engine an :class:`EngineDriver`: what ``engine.optimizers``, ``engine.manual_bac
 and ``engine.log`` reach.
 
 Runners are looked up lazily, so this module (and ``bridge.engine``) imports no framework:
-``"trainer"`` is :class:`bridge.lightning.runner.TrainerRunner`. :func:`register_runner`
+``"trainer"`` is :class:`bridge.lightning.runner.TrainerRunner`, ``"fabric"``
+:class:`bridge.lightning.fabric_runner.FabricRunner`. :func:`register_runner`
 adds one, e.g. a test runner that drives the loop with nothing underneath.
 
 Example:
@@ -27,19 +28,19 @@ Example:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Union
 
 if TYPE_CHECKING:
     import pytorch_lightning as pl
     import torch
-    from pytorch_lightning.core.optimizer import LightningOptimizer
 
     from bridge.engine.engine import Engine
     from bridge.engine.loop import RunLoop
 
 __all__ = [
+    "DrivenOptimizer",
     "EngineDriver",
     "OptimizersConfig",
     "RunSpec",
@@ -95,10 +96,22 @@ class Runner(Protocol):
     def run(self, spec: RunSpec, loop: RunLoop) -> None: ...
 
 
+class DrivenOptimizer(Protocol):
+    """An optimizer as the driving framework wraps it (Lightning's ``LightningOptimizer``, Fabric's):
+    stepping it goes through the framework's precision and strategy handling."""
+
+    def step(self, closure: Callable[[], object] | None = None) -> object: ...
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The torch optimizer it wraps."""
+        ...
+
+
 class EngineDriver(Protocol):
     """What the framework driving an engine lends it: ``engine.optimizers``, ``manual_backward``, ``log``."""
 
-    def optimizers(self) -> list[LightningOptimizer]: ...
+    def optimizers(self) -> Sequence[DrivenOptimizer]: ...
 
     def manual_backward(self, loss: torch.Tensor, *args: object, **kwargs: object) -> None: ...
 
@@ -106,7 +119,10 @@ class EngineDriver(Protocol):
 
 
 # name -> a Runner, or "module:attribute" of a Runner class, imported on first use
-_RUNNERS: dict[str, Runner | str] = {"trainer": "bridge.lightning.runner:TrainerRunner"}
+_RUNNERS: dict[str, Runner | str] = {
+    "trainer": "bridge.lightning.runner:TrainerRunner",
+    "fabric": "bridge.lightning.fabric_runner:FabricRunner",
+}
 
 
 def register_runner(name: str, runner: Runner | str) -> None:
@@ -133,8 +149,8 @@ def unregister_runner(name: str) -> None:
         >>> unregister_runner("mine"); "mine" in runner_names()
         False
     """
-    if name == "trainer":
-        raise ValueError("unregister_runner: the default runner 'trainer' cannot be removed.")
+    if name in ("trainer", "fabric"):
+        raise ValueError(f"unregister_runner: bridge's own runner {name!r} cannot be removed.")
     _RUNNERS.pop(name, None)
 
 

@@ -41,7 +41,7 @@ class _ModuleEngine(Engine):
             module.train()
             link = engine._driver
             # what Lightning passed training_step after the batch (batch_idx, ...)
-            args, kwargs = link.step_args if isinstance(link, LightningLink) else ((), {})
+            args, kwargs = link.step_args if isinstance(link, LightningLink) else ((), dict[str, Any]())
             return step(module, batch, *args, **kwargs)
 
         super().__init__(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)

@@ -239,8 +239,14 @@ def _driven_by(module: pl.LightningModule, driver: _RunDriver, link: LightningLi
 
 
 @contextmanager
-def _quiet_lightning() -> Iterator[None]:
-    """Lightning's info messages (device summary, tips, 'fit stopped') are off during an Engine run."""
+def quiet_lightning() -> Iterator[None]:
+    """Lightning's info messages (device summary, tips, 'fit stopped') are off during an Engine run.
+
+    Example:
+        >>> with quiet_lightning():
+        ...     logging.getLogger("lightning_fabric").getEffectiveLevel() >= logging.WARNING
+        True
+    """
     loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
     saved = [(logger, logger.level) for logger in loggers]
     for logger in loggers:
@@ -253,7 +259,13 @@ def _quiet_lightning() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _placement(model: Any) -> Optional[torch.device]:
+def placement(model: Optional[torch.nn.Module]) -> Optional[torch.device]:
+    """The device of ``model``'s first parameter or buffer (None without model or tensors).
+
+    Example:
+        >>> placement(torch.nn.Linear(1, 1)), placement(None)
+        (device(type='cpu'), None)
+    """
     tensor = next(itertools.chain(model.parameters(), model.buffers()), None) if model is not None else None
     return tensor.device if tensor is not None else None
 
@@ -280,20 +292,26 @@ def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
     kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs}
     if "grad_scaler" in kwargs:
         kwargs = _with_grad_scaler(kwargs)
-    device = _placement(spec.model)
+    device = placement(spec.model)
     if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
         # Lightning puts a registered model on the run's accelerator: by default the one the user chose
         kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
     return kwargs
 
 
-def _restore_placement(model: Any, device: Optional[torch.device], optimizers: list[Any]) -> None:
+def restore_placement(model: Optional[torch.nn.Module], device: Optional[torch.device], optimizers: list[Any]) -> None:
     """Put the model (and its optimizers' state) back on ``device``, where the user had it.
 
     Lightning moves the module and optimizer state to the CPU when a fit ends; an Ignite
     user's model stays where they put it (an evaluator run after training, a nested run).
+
+    Example:
+        >>> model = torch.nn.Linear(1, 1)
+        >>> restore_placement(model, torch.device("cpu"), [])  # already there: nothing to do
+        >>> placement(model)
+        device(type='cpu')
     """
-    if device is None or _placement(model) == device:
+    if model is None or device is None or placement(model) == device:
         return
     model.to(device)
     for optimizer in optimizers:
@@ -348,8 +366,8 @@ class TrainerRunner:
         driver = _RunDriver(engine, loop)
         fit_module = spec.module
         module = _RunModule(driver, spec) if fit_module is None else fit_module
-        with _quiet_lightning():
-            device = _placement(spec.model)
+        with quiet_lightning():
+            device = placement(spec.model)
             with _cheap_trainer_init():
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
@@ -384,4 +402,4 @@ class TrainerRunner:
                 engine._set_driver(outer_link)
                 if isinstance(spec.model, pl.LightningModule):
                     spec.model.trainer = outer_trainer
-                _restore_placement(spec.model, device, trainer.optimizers)
+                restore_placement(spec.model, device, trainer.optimizers)

@@ -1,0 +1,216 @@
+"""The lean runner: Ignite's loop in a plain Python loop over Lightning Fabric (``Engine(runner="fabric")``).
+
+The same :class:`~bridge.engine.loop.RunLoop` as the ``pl.Trainer`` runner, advanced phase
+by phase in a ``while`` loop, with Fabric underneath for what Lightning adds below the loop:
+the accelerator and device placement, precision (the process function's step runs under
+Fabric's autocast, ``engine.manual_backward`` scales the loss), and Fabric loggers. There
+are no Lightning fit-loop hooks to pass through, so an iteration costs about what Ignite's
+costs.
+
+What the ``pl.Trainer`` runner has and this one has not: Lightning callbacks
+(``Engine(callbacks=...)`` is refused), ``trainer.fit(ckpt_path=...)``, Trainer-only options
+(``gradient_clip_val``, ``enable_progress_bar``, ...), ``engine.lightning_trainer``, and for
+now more than one process. ``trainer_kwargs`` may hold only what Fabric shares with the
+Trainer (:data:`FABRIC_OPTIONS`); anything else is refused with an error naming it.
+
+Example:
+    >>> import torch
+    >>> from bridge.engine import Engine
+    >>> model = torch.nn.Linear(2, 1)
+    >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> def step(engine, batch):
+    ...     optimizer.zero_grad()
+    ...     loss = model(batch).pow(2).mean()
+    ...     loss.backward()
+    ...     optimizer.step()
+    ...     return loss.item()
+    >>> engine = Engine(step, model=model, optimizers=optimizer, runner="fabric")
+    >>> engine.run([torch.ones(4, 2)] * 3, max_epochs=2).iteration
+    6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from lightning_fabric import Fabric
+from lightning_fabric.plugins import MixedPrecision
+
+from bridge.engine.engine import Engine
+from bridge.engine.loop import Phase, RunLoop
+from bridge.engine.runners import OptimizersConfig, RunSpec
+from bridge.lightning.hook_table import hook
+from bridge.lightning.hooks import is_scalar
+from bridge.lightning.runner import placement, quiet_lightning, restore_placement
+
+__all__ = ["FABRIC_OPTIONS", "FabricRunner"]
+
+#: The ``trainer_kwargs`` a Fabric run takes (``logger`` is the Trainer's name for ``loggers``;
+#: ``grad_scaler`` is bridge's, as for the Trainer runner).
+FABRIC_OPTIONS = ("accelerator", "strategy", "devices", "num_nodes", "precision", "plugins", "loggers", "logger",
+                  "grad_scaler")  # fmt: skip
+
+# the backprop rows of the hook table: the same events as under the pl.Trainer runner
+_BACKWARD = hook("on_before_backward").events, hook("on_after_backward").events
+_STEP = hook("on_before_optimizer_step").events, hook("LightningOptimizer.step").events
+
+
+def _fabric_kwargs(spec: RunSpec) -> dict[str, Any]:
+    unknown = [key for key in spec.trainer_kwargs if key not in FABRIC_OPTIONS]
+    if unknown:
+        raise ValueError(
+            f"trainer_kwargs[{unknown[0]!r}] is a pl.Trainer option that runner='fabric' does not take: "
+            f"it takes {', '.join(FABRIC_OPTIONS[:-2])} (use runner='trainer' for the others)."
+        )
+    if spec.callbacks:
+        raise ValueError(
+            "Engine(callbacks=...) are Lightning callbacks, which run in a pl.Trainer: runner='fabric' has none "
+            "(use Ignite handlers, or runner='trainer')."
+        )
+    if spec.module is not None:
+        raise ValueError("create_lightning_trainer fits a LightningModule in a pl.Trainer: it needs runner='trainer'.")
+    kwargs: dict[str, Any] = {"accelerator": "cpu", "devices": 1, **spec.trainer_kwargs}
+    if "logger" in kwargs:
+        logger = kwargs.pop("logger")
+        kwargs.setdefault("loggers", [] if logger in (None, False) else logger)
+    device = placement(spec.model)
+    if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
+        # as with the Trainer runner: by default, the accelerator the user put the model on
+        kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
+    scaler = kwargs.pop("grad_scaler", None)
+    if scaler is not None:
+        if not isinstance(scaler, torch.amp.GradScaler):
+            raise TypeError(f"trainer_kwargs['grad_scaler'] must be a torch.amp.GradScaler; got {scaler!r}.")
+        precision = kwargs.pop("precision", "16-mixed")
+        if str(precision) not in ("16-mixed", "16"):
+            raise ValueError(f"trainer_kwargs['grad_scaler'] needs precision='16-mixed'; got precision={precision!r}.")
+        plugins = kwargs.get("plugins") or []
+        plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+        kwargs["plugins"] = [*plugins, MixedPrecision("16-mixed", "cuda", scaler=scaler)]
+    return kwargs
+
+
+def _optimizers(config: OptimizersConfig) -> list[torch.optim.Optimizer]:
+    """The optimizers of a ``configure_optimizers``-style value (schedulers are the user's to step)."""
+    if config is None:
+        return []
+    items: Sequence[object] = config if isinstance(config, Sequence) else [config]
+    found: list[torch.optim.Optimizer] = []
+    for item in items:
+        if isinstance(item, Mapping):
+            item = item.get("optimizer")
+        if isinstance(item, Sequence):  # Lightning's ([optimizers], [schedulers])
+            found.extend(o for o in item if isinstance(o, torch.optim.Optimizer))
+        elif isinstance(item, torch.optim.Optimizer):
+            found.append(item)
+    return found
+
+
+class _StepEvents:
+    """Fires OPTIM_STEP_STARTED / _COMPLETED around a Fabric optimizer's step, as Lightning's hooks do."""
+
+    def __init__(self, engine: Engine, optimizer: Any) -> None:
+        self._engine, self._optimizer = engine, optimizer
+
+    def step(self, closure: Any = None) -> Any:
+        for event in _STEP[0]:
+            self._engine._fire_counted(event)
+        output = self._optimizer.step(closure)
+        for event in _STEP[1]:
+            self._engine._fire_counted(event)
+        return output
+
+    def __getattr__(self, name: str) -> Any:  # zero_grad, param_groups, state_dict, optimizer, ...
+        return getattr(self._optimizer, name)
+
+
+class FabricDriver:
+    """What a Fabric run lends its engine: ``engine.optimizers``, ``manual_backward``, ``log``.
+
+    Example:
+        >>> driver = FabricDriver(Fabric(accelerator="cpu", devices=1), Engine(lambda e, b: b), None, [])
+        >>> driver.optimizers()
+        []
+    """
+
+    def __init__(self, fabric: Fabric, engine: Engine, module: Any, optimizers: list[Any]) -> None:
+        self.fabric, self._engine, self._module = fabric, engine, module
+        self._optimizers = [_StepEvents(engine, optimizer) for optimizer in optimizers]
+
+    def optimizers(self) -> list[Any]:
+        return list(self._optimizers)
+
+    def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
+        for event in _BACKWARD[0]:
+            self._engine._fire_counted(event)
+        self.fabric.backward(loss, *args, model=self._module, **kwargs)
+        for event in _BACKWARD[1]:
+            self._engine._fire_counted(event)
+
+    def log(self, name: str, value: Any, **kwargs: Any) -> None:
+        # Lightning's LightningModule.log options (on_step, on_epoch, ...) have no Fabric meaning
+        value = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+        self.fabric.log(name, value, step=self._engine.state.iteration)
+
+
+class FabricRunner:
+    """Runs (or resumes) an engine's loop in a ``while`` loop over Lightning Fabric.
+
+    Example:
+        >>> from bridge.engine.runners import get_runner
+        >>> type(get_runner("fabric")).__name__
+        'FabricRunner'
+    """
+
+    def run(self, spec: RunSpec, loop: RunLoop) -> None:
+        engine = spec.engine
+        kwargs = _fabric_kwargs(spec)
+        device = placement(spec.model)
+        with quiet_lightning():
+            fabric = Fabric(**kwargs)
+        if fabric.world_size > 1:
+            raise ValueError(
+                f"runner='fabric' runs on one process for now (the trainer_kwargs ask for {fabric.world_size}): "
+                "use runner='trainer' for multi-process strategies."
+            )
+        module = fabric.setup_module(spec.model) if spec.model is not None else None
+        raw = _optimizers(spec.optimizers)
+        wrapped = list(fabric.setup_optimizers(*raw)) if len(raw) > 1 else [fabric.setup_optimizers(*raw)] if raw else []
+        previous = engine._set_driver(FabricDriver(fabric, engine, module, wrapped))
+        move_batches = fabric.device.type != "cpu"
+        status = "failed"
+        try:
+            self._drive(loop, fabric, engine, move_batches)
+            status = "success"
+        finally:
+            engine._set_driver(previous)
+            restore_placement(spec.model, device, raw)
+            for logger in fabric.loggers:  # as a Trainer's teardown does: flush what was logged
+                logger.finalize(status)
+
+    @staticmethod
+    def _drive(loop: RunLoop, fabric: Fabric, engine: Engine, move_batches: bool) -> None:
+        # Ignite's loop, advanced phase by phase; what Fabric adds is the step's precision context,
+        # the batch's device and, at each epoch end, the numbers of state.metrics to the loggers.
+        autocast, state, log = fabric.autocast, engine.state, bool(fabric.loggers)
+        # a run resumed after interrupt() goes on from where it paused
+        waiting = loop.advance() if loop.suspended else loop.waiting
+        while waiting < Phase.INTERRUPTED:
+            if waiting is Phase.STEP:
+                with autocast():
+                    waiting = loop.advance()
+                continue
+            if waiting is Phase.ITERATION_START and move_batches and state.batch is not None:
+                state.batch = fabric.to_device(state.batch)
+            was, waiting = waiting, loop.advance()
+            if was is Phase.EPOCH_END and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
+                _log_metrics(fabric, engine)
+
+
+def _log_metrics(fabric: Fabric, engine: Engine) -> None:
+    scalars = {name: value for name, value in engine.state.metrics.items() if is_scalar(value)}
+    if scalars:
+        fabric.log_dict({k: v.item() if isinstance(v, torch.Tensor) else v for k, v in scalars.items()},
+                        step=engine.state.epoch)  # fmt: skip

@@ -1,0 +1,170 @@
+"""``Engine(runner="fabric")``: the same loop, events and results as the pl.Trainer runner, over Fabric.
+
+The event semantics are checked scenario by scenario in test_differential.py
+(``test_every_runner_gives_the_trainer_runs_trace``); here: weights, backprop events,
+precision, loggers and the options the runner refuses.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from bridge.engine import BackpropEvents, Engine, Events
+from bridge.engine.loop import RunLoop
+from bridge.engine.runners import RunSpec
+from bridge.lightning.fabric_runner import FabricRunner
+
+
+def model_and_data(seed: int = 0) -> tuple[nn.Module, torch.optim.Optimizer, list[tuple[torch.Tensor, torch.Tensor]]]:
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    data = [(torch.randn(4, 3), torch.randn(4, 1)) for _ in range(6)]
+    return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), data
+
+
+def raw_step(model: nn.Module, optimizer: torch.optim.Optimizer) -> Any:
+    def step(engine: Any, batch: Any) -> float:  # an unmodified Ignite process function
+        model.train()
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(batch[0]), batch[1])
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def lightning_step(model: nn.Module) -> Any:
+    def step(engine: Any, batch: Any) -> float:
+        optimizer = engine.optimizers[0]
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(batch[0]), batch[1])
+        engine.manual_backward(loss)
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def train(runner: str, wrapped: bool) -> tuple[list[torch.Tensor], list[float]]:
+    model, optimizer, data = model_and_data()
+    step = lightning_step(model) if wrapped else raw_step(model, optimizer)
+    engine = Engine(step, model=model, optimizers=optimizer, runner=runner)
+    losses: list[float] = []
+    engine.add_event_handler(Events.ITERATION_COMPLETED, lambda e: losses.append(e.state.output))
+    engine.run(data, max_epochs=3)
+    return [p.detach().clone() for p in model.parameters()], losses
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["raw optimizer", "engine.optimizers"])
+def test_weights_and_losses_equal_the_trainer_runners(wrapped: bool) -> None:
+    fabric_weights, fabric_losses = train("fabric", wrapped)
+    trainer_weights, trainer_losses = train("trainer", wrapped)
+    assert fabric_losses == trainer_losses and len(fabric_losses) == 18
+    assert all(torch.equal(a, b) for a, b in zip(fabric_weights, trainer_weights))
+
+
+def test_weights_equal_pytorch_ignites() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ignite.engine
+
+    model, optimizer, data = model_and_data()
+    ignite.engine.Engine(raw_step(model, optimizer)).run(data, max_epochs=3)
+    weights, _ = train("fabric", wrapped=False)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(weights, model.parameters()))
+
+
+def test_backprop_events_fire_in_lightnings_order() -> None:
+    traces = {}
+    for runner in ("trainer", "fabric"):
+        model, optimizer, data = model_and_data()
+        engine = Engine(lightning_step(model), model=model, optimizers=optimizer, runner=runner)
+        trace: list[str] = []
+        for event in (*BackpropEvents, Events.ITERATION_STARTED):
+            engine.add_event_handler(event, lambda e, name=event.name, trace=trace: trace.append(name))
+        engine.add_event_handler(BackpropEvents.OPTIM_STEP_COMPLETED(every=4), lambda e, t=trace: t.append("every 4"))
+        state = engine.run(data[:4])
+        traces[runner] = trace
+        assert (state.backward_started, state.optim_step_completed) == (4, 4)
+    assert traces["fabric"] == traces["trainer"]
+    assert traces["fabric"][:5] == ["ITERATION_STARTED", "BACKWARD_STARTED", "BACKWARD_COMPLETED",
+                                    "OPTIM_STEP_STARTED", "OPTIM_STEP_COMPLETED"]  # fmt: skip
+    assert traces["fabric"][-1] == "every 4"
+
+
+def test_the_step_runs_under_the_precision_plugins_autocast() -> None:
+    dtypes = {}
+    for runner in ("trainer", "fabric"):
+        model = nn.Linear(3, 1)
+
+        def step(engine: Any, batch: Any, model: nn.Module = model) -> torch.dtype:
+            return model(batch).dtype
+
+        engine = Engine(step, model=model, trainer_kwargs={"precision": "bf16-mixed"}, runner=runner)
+        dtypes[runner] = engine.run([torch.ones(2, 3)]).output
+    assert dtypes == {"trainer": torch.bfloat16, "fabric": torch.bfloat16}
+
+
+def test_metrics_and_engine_log_reach_fabric_loggers(tmp_path: Path) -> None:
+    from lightning_fabric.loggers import CSVLogger
+
+    model, optimizer, data = model_and_data()
+
+    def step(engine: Any, batch: Any) -> float:
+        loss = raw_step(model, optimizer)(engine, batch)
+        engine.log("loss", loss)
+        return loss
+
+    engine = Engine(step, model=model, optimizers=optimizer, runner="fabric",
+                    trainer_kwargs={"logger": CSVLogger(tmp_path, name="run")})  # fmt: skip
+    engine.add_event_handler(Events.EPOCH_COMPLETED, lambda e: e.state.metrics.update(epoch_loss=e.state.output))
+    engine.run(data, max_epochs=2)
+    (metrics_file,) = tmp_path.glob("run/*/metrics.csv")
+    rows = list(csv.DictReader(metrics_file.open()))
+    logged_losses = [float(r["loss"]) for r in rows if r.get("loss")]
+    epoch_rows = [(int(r["step"]), float(r["epoch_loss"])) for r in rows if r.get("epoch_loss")]
+    assert len(logged_losses) == 12
+    assert [step for step, _ in epoch_rows] == [1, 2]
+    assert epoch_rows[-1][1] == pytest.approx(engine.state.output)
+
+
+def test_fabric_run_is_quiet_and_writes_nothing(tmp_path: Path, capfd: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    model, optimizer, data = model_and_data()
+    Engine(raw_step(model, optimizer), model=model, optimizers=optimizer, runner="fabric").run(data, max_epochs=2)
+    assert capfd.readouterr() == ("", "")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "options,error,match",
+    [
+        ({"gradient_clip_val": 1.0}, ValueError, r"trainer_kwargs\['gradient_clip_val'\] is a pl.Trainer option"),
+        ({"enable_progress_bar": True}, ValueError, "runner='fabric' does not take: it takes accelerator, strategy"),
+        ({"devices": 2, "strategy": "ddp"}, ValueError, "runner='fabric' runs on one process for now"),
+        ({"grad_scaler": 0.5}, TypeError, r"trainer_kwargs\['grad_scaler'\] must be a torch.amp.GradScaler"),
+    ],
+)
+def test_options_fabric_does_not_take_are_refused(options: dict, error: type, match: str) -> None:
+    engine = Engine(lambda e, b: b, trainer_kwargs=options, runner="fabric")
+    with pytest.raises(error, match=match):
+        engine.run([1, 2])
+
+
+def test_lightning_callbacks_and_modules_need_the_trainer_runner() -> None:
+    import pytorch_lightning as pl
+
+    engine = Engine(lambda e, b: b, callbacks=[pl.Callback()], runner="fabric")
+    with pytest.raises(ValueError, match=r"Engine\(callbacks=\.\.\.\) are Lightning callbacks.*runner='trainer'"):
+        engine.run([1])
+    spec = RunSpec(engine, {}, (), None, None, module=pl.LightningModule())
+    with pytest.raises(ValueError, match="create_lightning_trainer fits a LightningModule in a pl.Trainer"):
+        FabricRunner().run(spec, RunLoop(engine))
