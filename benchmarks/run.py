@@ -156,7 +156,9 @@ def run_ignite(w: Workload, ticks: list[float]) -> nn.Module:
     return model
 
 
-def _pl_module(w: Workload, ticks: list[float], manual: bool) -> Any:
+def _pl_module(w: Workload, ticks: list[float], manual: bool, raw: bool = False) -> Any:
+    """The LightningModule of the Lightning runners; ``raw``: manual optimization with the raw
+    torch optimizer, the very process function of ``bridge_engine`` (its like-for-like baseline)."""
     import pytorch_lightning as pl
 
     class Module(pl.LightningModule):
@@ -166,6 +168,14 @@ def _pl_module(w: Workload, ticks: list[float], manual: bool) -> Any:
             self.automatic_optimization = not manual
 
         def training_step(self, batch: Any, batch_idx: int) -> Any:
+            if raw:
+                opt = self.optimizers().optimizer
+                self.model.train()
+                opt.zero_grad()
+                loss = _loss(self.model, batch)
+                loss.backward()
+                opt.step()
+                return loss
             loss = _loss(self.model, batch)
             if manual:
                 opt = self.optimizers()
@@ -195,11 +205,15 @@ def run_pl_manual(w: Workload, ticks: list[float]) -> nn.Module:
     return _fit(_pl_module(w, ticks, manual=True), w)
 
 
+def run_pl_manual_raw(w: Workload, ticks: list[float]) -> nn.Module:
+    return _fit(_pl_module(w, ticks, manual=True, raw=True), w)
+
+
 def run_pl_auto(w: Workload, ticks: list[float]) -> nn.Module:
     return _fit(_pl_module(w, ticks, manual=False), w)
 
 
-def run_bridge_engine(w: Workload, ticks: list[float]) -> nn.Module:
+def _bridge_engine(w: Workload, ticks: list[float], runner: str, lightning_opt: bool = False) -> nn.Module:
     from bridge.engine import Engine
 
     model = w.make_model()
@@ -214,10 +228,30 @@ def run_bridge_engine(w: Workload, ticks: list[float]) -> nn.Module:
         ticks.append(time.perf_counter())
         return loss
 
-    Engine(step, model=model, optimizers=opt, trainer_kwargs={"accelerator": "cpu", "devices": 1}).run(
-        w.batches, max_epochs=w.epochs
-    )
+    def lightning_step(engine: Any, batch: Any) -> float:  # pl_manual's training_step, as a process function
+        optimizer = engine.optimizers[0]
+        optimizer.zero_grad()
+        loss = _loss(model, batch)
+        engine.manual_backward(loss)
+        optimizer.step()
+        ticks.append(time.perf_counter())
+        return loss
+
+    Engine(lightning_step if lightning_opt else step, model=model, optimizers=opt, runner=runner,
+           trainer_kwargs={"accelerator": "cpu", "devices": 1}).run(w.batches, max_epochs=w.epochs)  # fmt: skip
     return model
+
+
+def run_bridge_engine(w: Workload, ticks: list[float]) -> nn.Module:
+    return _bridge_engine(w, ticks, "trainer")
+
+
+def run_bridge_engine_lightning_opt(w: Workload, ticks: list[float]) -> nn.Module:
+    return _bridge_engine(w, ticks, "trainer", lightning_opt=True)
+
+
+def run_bridge_engine_fabric(w: Workload, ticks: list[float]) -> nn.Module:
+    return _bridge_engine(w, ticks, "fabric")
 
 
 def run_bridge_callback(w: Workload, ticks: list[float]) -> nn.Module:
@@ -276,11 +310,23 @@ RUNNERS: dict[str, Callable[[Workload, list[float]], nn.Module]] = {
     "torch": run_torch,
     "ignite": run_ignite,
     "pl_manual": run_pl_manual,
+    "pl_manual_raw": run_pl_manual_raw,
     "pl_auto": run_pl_auto,
     "pl_auto+callback": run_pl_auto_items,
     "bridge_engine": run_bridge_engine,
+    "bridge_engine_lightning_opt": run_bridge_engine_lightning_opt,
+    "bridge_engine_fabric": run_bridge_engine_fabric,
     "bridge_callback": run_bridge_callback,
     "bridge_lightning_trainer": run_bridge_lightning_trainer,
+}
+
+#: The like-for-like pairs the targets compare: (bridge runner, its baseline running the same user code).
+PAIRS = {
+    "bridge_engine": "pl_manual_raw",  # the same raw-optimizer step, in an Engine vs a training_step
+    "bridge_engine_lightning_opt": "pl_manual",  # the same Lightning-wrapped step
+    "bridge_lightning_trainer": "pl_auto",  # the same LightningModule
+    "bridge_callback": "pl_auto+callback",  # the same pl.Trainer and module, with vs without EngineCallback
+    "bridge_engine_fabric": "ignite",  # the same process function, the lean runner vs Ignite's Engine
 }
 
 
@@ -326,6 +372,37 @@ def run_faq(w: Workload, engine_cls: Any, events: Any) -> tuple[nn.Module, list[
         for _ in range(20):
             model(w.val.items[0][0])
     return model, run_times, (time.perf_counter() - t) / 20
+
+
+def run_validate_every(w: Workload, engine_cls: Any, events: Any, every: int) -> tuple[nn.Module, float]:
+    """Ignite's FAQ rate: the evaluator runs every ``every`` iterations; returns model, seconds per iteration."""
+    model = w.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step(engine: Any, batch: Any) -> float:
+        model.train()
+        opt.zero_grad()
+        loss = _loss(model, batch)
+        loss.backward()
+        opt.step()
+        return loss
+
+    trainer = engine_cls(step)
+    evaluator = engine_cls(_eval_fn(model))
+    trainer.add_event_handler(events.ITERATION_COMPLETED(every=every), lambda engine: evaluator.run(w.val))
+    t = time.perf_counter()
+    trainer.run(w.batches, max_epochs=w.epochs)
+    return model, (time.perf_counter() - t) / (len(w.batches) * w.epochs)
+
+
+def many_short_runs(w: Workload, engine_cls: Any, runs: int) -> float:
+    """Seconds per ``Engine.run`` of a few evaluation batches, ``runs`` times on one engine."""
+    model = w.make_model()
+    engine = engine_cls(_eval_fn(model))
+    t = time.perf_counter()
+    for _ in range(runs):
+        engine.run(w.val)
+    return (time.perf_counter() - t) / runs
 
 
 # ---------------------------------------------------------------- start-up
@@ -423,11 +500,11 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     args = parser.parse_args(argv)
     say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if args.smoke:
-        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), reps=1, imports=0)
+        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), every=(20, 10), short=3, reps=1, imports=0)
     elif args.quick:
-        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), reps=3, imports=1)
+        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), every=(300, 100), short=20, reps=3, imports=1)
     else:
-        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), reps=5, imports=3)
+        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, reps=5, imports=3)
 
     warnings.filterwarnings("ignore")
     import logging
@@ -467,6 +544,28 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     results["faq"] = faq
     say("faq: done")
 
+    import functools
+
+    engines = {"ignite": (ignite.engine.Engine, ignite.engine.Events),
+               "bridge": (bridge.engine.Engine, bridge.engine.Events),
+               "bridge_fabric": (functools.partial(bridge.engine.Engine, runner="fabric"), bridge.engine.Events)}  # fmt: skip
+    iters, every = sizes["every"]
+    every_w = faq_workload(iters, 1)
+    every_ref = run_torch(every_w, [])
+    validate_every: dict[str, Any] = {}
+    short: dict[str, list[float]] = {}
+    for _ in range(sizes["reps"]):
+        for name, (cls, ev) in engines.items():
+            model, per_iter = run_validate_every(every_w, cls, ev, every)
+            ok = all(torch.allclose(a, b, atol=1e-6) for a, b in zip(model.parameters(), every_ref.parameters()))
+            entry = validate_every.setdefault(name, {"per_iter": [], "ok": True})
+            entry["per_iter"].append(per_iter)
+            entry["ok"] &= ok
+            short.setdefault(name, []).append(many_short_runs(every_w, cls, sizes["short"]))
+    results["validate_every"] = {"every": every, **validate_every}
+    results["short_runs"] = short
+    say("validate-every and short runs: done")
+
     imports = {}
     if sizes["imports"]:
         for mod in ("bridge", "bridge.engine", "ignite.engine", "pytorch_lightning"):
@@ -491,16 +590,26 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
 def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:
     """The issue's targets as (description with measured ratio, passed, ratio)."""
     o, c = r["overhead"], r["compute"]
-    checks = [
-        ("bridge_engine / pl_manual (overhead-bound)", o["bridge_engine"].per_iter / o["pl_manual"].per_iter, 1.05),
-        ("bridge_callback / pl_auto+callback (same pl.Trainer without bridge)",
-         o["bridge_callback"].per_iter / o["pl_auto+callback"].per_iter, 1.05),
-        ("bridge_engine / torch (compute-bound)", c["bridge_engine"].per_iter / c["torch"].per_iter, 1.03),
+
+    def ratio(res: dict[str, Result], name: str, base: str) -> float:
+        return res[name].per_iter / res[base].per_iter
+
+    limits = {"bridge_engine": 1.02, "bridge_engine_lightning_opt": 1.02, "bridge_lightning_trainer": 1.02,
+              "bridge_callback": 1.03, "bridge_engine_fabric": 1.1}  # fmt: skip
+    checks = [(f"{name} / {base} (overhead-bound)", ratio(o, name, base), limits[name]) for name, base in PAIRS.items()]
+    checks += [
+        ("bridge_engine / pl_manual_raw (compute-bound)", ratio(c, "bridge_engine", "pl_manual_raw"), 1.01),
+        ("bridge_engine / torch (compute-bound)", ratio(c, "bridge_engine", "torch"), 1.03),
     ]
     if r["imports"]:
         for mod in ("bridge", "bridge.engine"):
             checks.append((f"import {mod} / import ignite.engine", r["imports"][mod] / r["imports"]["ignite.engine"], 1.0))
     return [(f"{name}: {ratio:.3f} (target <= {limit})", ratio <= limit, ratio) for name, ratio, limit in checks]
+
+
+def _vs_baseline(res: dict[str, Result], name: str) -> str:
+    base = PAIRS.get(name)
+    return f"{res[name].per_iter / res[base].per_iter:.3f} × {base}" if base else "—"
 
 
 def render(r: dict[str, Any]) -> str:
@@ -511,13 +620,13 @@ def render(r: dict[str, Any]) -> str:
         res = r[wname]
         base = res["torch"].per_iter
         lines += [f"### {wname}-bound workload", "",
-                  "| runner | µs/iter | overhead vs torch (µs/iter) | ×torch | ×pl_manual | ×ignite "
+                  "| runner | µs/iter | overhead vs torch (µs/iter) | ×torch | × its baseline (same user code) | ×ignite "
                   "| first iter (ms) | run total (ms) | RSS growth (MB) | weights == torch |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for name, x in res.items():
             lines.append(
                 f"| {name} | {x.per_iter * 1e6:.1f} | {(x.per_iter - base) * 1e6:+.1f} | {x.per_iter / base:.3f} "
-                f"| {x.per_iter / res['pl_manual'].per_iter:.3f} | {x.per_iter / res['ignite'].per_iter:.3f} "
+                f"| {_vs_baseline(res, name)} | {x.per_iter / res['ignite'].per_iter:.3f} "
                 f"| {x.first_iter * 1e3:.1f} | {x.total * 1e3:.1f} | {x.rss_mb:.1f} | {'yes' if x.weights_ok else 'NO'} |")
         lines.append("")
     lines += ["### FAQ pattern: evaluator.run on a 1-batch validation set, every epoch", "",
@@ -526,6 +635,16 @@ def render(r: dict[str, Any]) -> str:
     for name, e in r["faq"].items():
         lines.append(f"| {name} | {statistics.median(e['run']) * 1e3:.2f} | {statistics.median(e['setup']) * 1e3:.2f} "
                      f"| {'yes' if e['ok'] else 'NO'} |")
+    lines.append("")
+    ve = r["validate_every"]
+    lines += [f"### FAQ pattern at Ignite's rate: an evaluator run every {ve['every']} iterations", "",
+              "| engines | µs per training iteration (evaluations included) | weights == torch |", "|---|---|---|"]
+    for name, e in ve.items():
+        if name != "every":
+            lines.append(f"| {name} | {statistics.median(e['per_iter']) * 1e6:.1f} | {'yes' if e['ok'] else 'NO'} |")
+    lines += ["", "### Many short runs: one engine, `run()` over one validation batch, repeatedly", "",
+              "| engine | ms per run |", "|---|---|"]
+    lines += [f"| {name} | {statistics.median(t) * 1e3:.2f} |" for name, t in r["short_runs"].items()]
     lines.append("")
     if r["imports"]:
         lines += ["### Start-up: `import X` in a fresh interpreter (median)", "", "| module | seconds |", "|---|---|"]

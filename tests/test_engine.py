@@ -391,13 +391,14 @@ def test_external_callback_factories_are_loaded_only_when_installed(monkeypatch:
         return [FromFactory()]
 
     monkeypatch.setattr(callback_connector, "_load_external_callbacks", load)
-    monkeypatch.setattr(runner, "_has_callback_factories", True)  # a package registers a factory
+    group = "pytorch_lightning.callbacks_factory"
+    monkeypatch.setitem(runner._has_callback_factories, group, True)  # a package registers a factory
     engine = Engine(lambda e, b: b)
     engine.run([1])
     assert calls == ["pytorch_lightning.callbacks_factory"]
     assert any(isinstance(cb, FromFactory) for cb in engine.lightning_trainer.callbacks)
 
-    monkeypatch.setattr(runner, "_has_callback_factories", False)  # none installed: no scan per Trainer
+    monkeypatch.setitem(runner._has_callback_factories, group, False)  # none installed: no scan per Trainer
     engine.run([1])
     assert calls == ["pytorch_lightning.callbacks_factory"]
     assert not any(isinstance(cb, FromFactory) for cb in engine.lightning_trainer.callbacks)

@@ -168,3 +168,25 @@ def test_lightning_callbacks_and_modules_need_the_trainer_runner() -> None:
     spec = RunSpec(engine, {}, (), None, None, module=pl.LightningModule())
     with pytest.raises(ValueError, match="create_lightning_trainer fits a LightningModule in a pl.Trainer"):
         FabricRunner().run(spec, RunLoop(engine))
+
+
+def test_fabric_skips_the_callback_factory_scan_when_none_is_installed(monkeypatch: Any) -> None:
+    import lightning_fabric.fabric as fabric_module
+
+    import bridge.lightning.runner as runner
+
+    calls: list[str] = []
+
+    def load(group: str) -> list:
+        calls.append(group)
+        return []
+
+    monkeypatch.setattr(fabric_module, "_load_external_callbacks", load)
+    group = "lightning_fabric.callbacks_factory"
+    monkeypatch.setitem(runner._has_callback_factories, group, True)
+    engine = Engine(lambda e, b: b, runner="fabric")
+    engine.run([1])
+    assert calls == [group]
+    monkeypatch.setitem(runner._has_callback_factories, group, False)
+    engine.run([1])
+    assert calls == [group] and fabric_module._load_external_callbacks is load

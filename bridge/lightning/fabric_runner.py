@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import lightning_fabric.fabric as fabric_module
 import torch
 from lightning_fabric import Fabric
 from lightning_fabric.plugins import MixedPrecision
@@ -43,7 +44,7 @@ from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
-from bridge.lightning.runner import placement, quiet_lightning, restore_placement
+from bridge.lightning.runner import cheap_init, placement, quiet_lightning, restore_placement
 
 __all__ = ["FABRIC_OPTIONS", "FabricRunner"]
 
@@ -168,7 +169,7 @@ class FabricRunner:
         engine = spec.engine
         kwargs = _fabric_kwargs(spec)
         device = placement(spec.model)
-        with quiet_lightning():
+        with quiet_lightning(), cheap_init(fabric_module, "lightning_fabric.callbacks_factory"):
             fabric = Fabric(**kwargs)
         if fabric.world_size > 1:
             raise ValueError(

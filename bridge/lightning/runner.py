@@ -17,6 +17,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from types import ModuleType
 from typing import Any, Optional
 
 import pytorch_lightning as pl
@@ -321,30 +322,35 @@ def restore_placement(model: Optional[torch.nn.Module], device: Optional[torch.d
                     state[key] = value.to(device)
 
 
-_CALLBACK_FACTORIES = "pytorch_lightning.callbacks_factory"
-_has_callback_factories: Optional[bool] = None
+# entry-point group -> whether any installed package registers a callback factory in it
+_has_callback_factories: dict[str, bool] = {}
 
 
 @contextmanager
-def _cheap_trainer_init() -> Iterator[None]:
-    """Skip Lightning's per-Trainer scan of installed packages for callback factories when none exist.
+def cheap_init(module: ModuleType, group: str) -> Iterator[None]:
+    """Skip Lightning's scan of installed packages for callback factories of ``group`` when none exist.
 
-    ``pl.Trainer.__init__`` reads every installed distribution's entry points, about half of an
-    Engine run's setup (a nested evaluator per epoch pays it each time). Whether any factory
-    exists is looked up once per process; if one does, Lightning loads it as usual.
+    ``pl.Trainer.__init__`` and ``Fabric.__init__`` read every installed distribution's entry
+    points (``module._load_external_callbacks(group)``): about half of an Engine run's setup, paid
+    again by every nested evaluator run. Whether ``group`` has any factory is looked up once per
+    process; if one does, Lightning loads it as usual.
+
+    Example:
+        >>> from pytorch_lightning.trainer.connectors import callback_connector
+        >>> with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"):
+        ...     trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
     """
-    global _has_callback_factories
-    if _has_callback_factories is None:
-        _has_callback_factories = bool(importlib.metadata.entry_points(group=_CALLBACK_FACTORIES))
-    if _has_callback_factories:
+    if group not in _has_callback_factories:
+        _has_callback_factories[group] = bool(importlib.metadata.entry_points(group=group))
+    if _has_callback_factories[group]:
         yield
         return
-    original = callback_connector._load_external_callbacks
-    callback_connector._load_external_callbacks = lambda group: []
+    original = getattr(module, "_load_external_callbacks")  # noqa: B009 (a module's private name)
+    setattr(module, "_load_external_callbacks", lambda group: [])
     try:
         yield
     finally:
-        callback_connector._load_external_callbacks = original
+        setattr(module, "_load_external_callbacks", original)
 
 
 class TrainerRunner:
@@ -368,7 +374,7 @@ class TrainerRunner:
         module = _RunModule(driver, spec) if fit_module is None else fit_module
         with quiet_lightning():
             device = placement(spec.model)
-            with _cheap_trainer_init():
+            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"):
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
                     max_epochs=-1,  # the loop decides when the run ends
