@@ -37,8 +37,10 @@ class _ModuleEngine(Engine):
         step = type(module).training_step
 
         def training_step(engine: Engine, batch: Any) -> Any:
-            # as Ignite's supervised trainer: train mode each step (an evaluator may have switched it)
-            module.train()
+            # back to train mode after an evaluator switched the module to eval (a recursive
+            # module.train() every step would cost ~10 us and undo submodules the user froze)
+            if not module.training:
+                module.train()
             link = engine._driver
             # what Lightning passed training_step after the batch (batch_idx, ...)
             args, kwargs = link.step_args if isinstance(link, LightningLink) else ((), dict[str, Any]())
