@@ -1,7 +1,10 @@
 """The one place that talks to PyTorch Lightning.
 
-- :mod:`bridge.lightning.runner` runs ``Engine.run`` inside a ``pl.Trainer``; its
-  ``HOOK_TO_PHASE`` table is the mapping of Lightning hooks to Ignite's loop.
+- :mod:`bridge.lightning.hook_table`: the one table of Lightning hooks and the Ignite
+  phases and events they stand for; the callbacks below dispatch through it.
+- :mod:`bridge.lightning.runner` runs ``Engine.run`` inside a ``pl.Trainer`` (the default
+  runner); :mod:`bridge.lightning.fabric_runner` runs it over Lightning Fabric
+  (``Engine(runner="fabric")``).
 - :class:`EngineModule`: an Ignite process function as a LightningModule for a plain
   ``pl.Trainer``; :class:`EngineCallback`: Ignite engines over a plain Trainer's loops.
 - :func:`create_lightning_trainer` / :func:`create_lightning_evaluator`: Engines whose
