@@ -8,6 +8,10 @@ precision, loggers and the options the runner refuses.
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -149,7 +153,7 @@ def test_fabric_run_is_quiet_and_writes_nothing(tmp_path: Path, capfd: Any, monk
     [
         ({"gradient_clip_val": 1.0}, ValueError, r"trainer_kwargs\['gradient_clip_val'\] is a pl.Trainer option"),
         ({"enable_progress_bar": True}, ValueError, "runner='fabric' does not take: it takes accelerator, strategy"),
-        ({"devices": 2, "strategy": "ddp"}, ValueError, "runner='fabric' runs on one process for now"),
+        ({"devices": 2, "strategy": "ddp_spawn"}, ValueError, r"'ddp_spawn' starts processes by pickling the run.*use strategy='ddp'"),
         ({"grad_scaler": 0.5}, TypeError, r"trainer_kwargs\['grad_scaler'\] must be a torch.amp.GradScaler"),
     ],
 )
@@ -190,3 +194,88 @@ def test_fabric_skips_the_callback_factory_scan_when_none_is_installed(monkeypat
     monkeypatch.setitem(runner._has_callback_factories, group, False)
     engine.run([1])
     assert calls == [group] and fabric_module._load_external_callbacks is load
+
+
+DDP_SCRIPT = """
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from bridge.engine import Engine
+import bridge.distributed as idist
+
+devices, out, fail = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "fail"
+torch.manual_seed(0)
+x = torch.randn(32, 3)
+y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+model = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+seen = []
+
+def step(engine, batch):  # an unmodified Ignite process function: the user's own model and optimizer
+    if fail and idist.get_rank() == 1 and engine.state.iteration == 2:
+        raise RuntimeError("boom on rank 1")
+    index, xb, yb = batch
+    seen.extend(index.tolist())
+    optimizer.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+loader = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=8 // devices)
+options = {"strategy": "ddp", "devices": devices} if devices > 1 else {}
+state = Engine(step, model=model, optimizers=optimizer, runner="fabric", trainer_kwargs=options).run(loader, max_epochs=2)
+with open(f"{out}.{idist.get_rank()}.json", "w") as f:
+    json.dump({"world": idist.get_world_size(), "iterations": state.iteration, "epoch_length": state.epoch_length,
+               "seen": seen, "weights": [p.detach().flatten().tolist() for p in model.parameters()]}, f)
+"""
+
+
+def run_ddp_script(tmp_path: Path, devices: int, fail: bool = False) -> subprocess.CompletedProcess:
+    script = tmp_path / "ddp_script.py"
+    script.write_text(DDP_SCRIPT)
+    args = [sys.executable, str(script), str(devices), str(tmp_path / f"out{devices}"), "fail" if fail else "ok"]
+    return subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_two_ddp_processes_shard_the_loader_and_sync_an_unmodified_ignite_step(tmp_path: Path) -> None:
+    assert run_ddp_script(tmp_path, 1).returncode == 0
+    proc = run_ddp_script(tmp_path, 2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    single = json.loads((tmp_path / "out1.0.json").read_text())
+    ranks = [json.loads((tmp_path / f"out2.{rank}.json").read_text()) for rank in (0, 1)]
+    # each rank: its own shard, half the batches per epoch, 2 epochs
+    assert [(r["world"], r["epoch_length"], r["iterations"]) for r in ranks] == [(2, 4, 8), (2, 4, 8)]
+    first_epoch = [set(r["seen"][:16]) for r in ranks]
+    assert first_epoch[0].isdisjoint(first_epoch[1]) and first_epoch[0] | first_epoch[1] == set(range(32))
+    # gradients are averaged over the ranks: the same weights as one process with the global batch
+    for rank in ranks:
+        for got, want in zip(rank["weights"], single["weights"]):
+            assert torch.allclose(torch.tensor(got), torch.tensor(want), atol=1e-6)
+
+
+def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:
+    start = time.monotonic()
+    proc = run_ddp_script(tmp_path, 2, fail=True)
+    assert proc.returncode != 0
+    assert "RuntimeError: boom on rank 1" in proc.stderr
+    assert time.monotonic() - start < 60
+    assert not list(tmp_path.glob("out2.*.json"))  # no rank finished the run
+
+
+def test_data_that_cannot_be_sharded_warns(monkeypatch: Any) -> None:
+    from bridge.lightning import fabric_runner
+
+    class TwoRanks:
+        world_size = 2
+
+        def setup_dataloaders(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("a list is not a DataLoader")
+
+    engine = Engine(lambda e, b: b)
+    engine.state.dataloader = [1, 2, 3]
+    with pytest.warns(UserWarning, match="the data is a list, not a torch DataLoader, so every rank iterates all"):
+        with fabric_runner._sharded(TwoRanks(), engine, RunLoop(engine)):  # type: ignore[arg-type]
+            pass
+    assert engine.state.dataloader == [1, 2, 3]

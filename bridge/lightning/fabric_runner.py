@@ -7,11 +7,19 @@ Fabric's autocast, ``engine.manual_backward`` scales the loss), and Fabric logge
 are no Lightning fit-loop hooks to pass through, so an iteration costs about what Ignite's
 costs.
 
+Several processes (``strategy="ddp"``, ``devices=N``): ``Fabric.launch`` starts the other
+ranks, which run the script again up to the same ``run``, as Lightning's Trainer does. Each
+rank iterates its shard of a ``DataLoader`` (``Fabric.setup_dataloaders`` puts a
+``DistributedSampler`` in; ``state.epoch_length`` follows the shard). The model is wrapped by
+the strategy, and calls of the user's own ``model(x)`` go through that wrapper for the run,
+so an unmodified Ignite process function synchronises its gradients. Strategies that
+pickle the run to start processes (``ddp_spawn``) are refused.
+
 What the ``pl.Trainer`` runner has and this one has not: Lightning callbacks
 (``Engine(callbacks=...)`` is refused), ``trainer.fit(ckpt_path=...)``, Trainer-only options
-(``gradient_clip_val``, ``enable_progress_bar``, ...), ``engine.lightning_trainer``, and for
-now more than one process. ``trainer_kwargs`` may hold only what Fabric shares with the
-Trainer (:data:`FABRIC_OPTIONS`); anything else is refused with an error naming it.
+(``gradient_clip_val``, ``enable_progress_bar``, ...) and ``engine.lightning_trainer``.
+``trainer_kwargs`` may hold only what Fabric shares with the Trainer
+(:data:`FABRIC_OPTIONS`); anything else is refused with an error naming it.
 
 Example:
     >>> import torch
@@ -31,13 +39,19 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import lightning_fabric.fabric as fabric_module
 import torch
 from lightning_fabric import Fabric
 from lightning_fabric.plugins import MixedPrecision
+from lightning_fabric.strategies.launchers import _MultiProcessingLauncher
+from lightning_fabric.wrappers import _FabricModule
+from torch.utils.data import DataLoader
 
 from bridge.engine.engine import Engine
 from bridge.engine.loop import Phase, RunLoop
@@ -171,11 +185,13 @@ class FabricRunner:
         device = placement(spec.model)
         with quiet_lightning(), cheap_init(fabric_module, "lightning_fabric.callbacks_factory"):
             fabric = Fabric(**kwargs)
-        if fabric.world_size > 1:
-            raise ValueError(
-                f"runner='fabric' runs on one process for now (the trainer_kwargs ask for {fabric.world_size}): "
-                "use runner='trainer' for multi-process strategies."
-            )
+            if isinstance(fabric.strategy.launcher, _MultiProcessingLauncher):
+                raise ValueError(
+                    f"trainer_kwargs['strategy']={kwargs.get('strategy')!r} starts processes by pickling the run, "
+                    "which holds the suspended loop: with runner='fabric' use strategy='ddp' (the other ranks "
+                    "run the script again, as with Lightning's Trainer)."
+                )
+            fabric.launch()  # several processes: the other ranks start here; later runs find them started
         module = fabric.setup_module(spec.model) if spec.model is not None else None
         raw = _optimizers(spec.optimizers)
         wrapped = list(fabric.setup_optimizers(*raw)) if len(raw) > 1 else [fabric.setup_optimizers(*raw)] if raw else []
@@ -183,7 +199,8 @@ class FabricRunner:
         move_batches = fabric.device.type != "cpu"
         status = "failed"
         try:
-            self._drive(loop, fabric, engine, move_batches)
+            with _calls_through(spec.model, module), _sharded(fabric, engine, loop):
+                self._drive(loop, fabric, engine, move_batches)
             status = "success"
         finally:
             engine._set_driver(previous)
@@ -208,6 +225,73 @@ class FabricRunner:
             was, waiting = waiting, loop.advance()
             if was is Phase.EPOCH_END and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
                 _log_metrics(fabric, engine)
+
+
+@contextmanager
+def _calls_through(model: torch.nn.Module | None, module: _FabricModule | None) -> Iterator[None]:
+    """For the run, ``model(x)`` goes through the strategy's wrapper of ``model`` (DDP, ...).
+
+    An Ignite process function calls the user's own module, not Fabric's wrapper; DDP only
+    synchronises gradients for a forward pass through itself. So the module's ``forward``
+    becomes the wrapper's for the run; the wrapper calling the module back reaches the
+    original ``forward``. Nothing changes when the strategy does not wrap the module.
+    """
+    wrapper = module._forward_module if module is not None else None
+    if model is None or wrapper is None or wrapper is model:
+        yield
+        return
+    original = model.forward
+    inside = False
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        nonlocal inside
+        if inside:  # the wrapper calling the module
+            return original(*args, **kwargs)
+        inside = True
+        try:
+            return wrapper(*args, **kwargs)
+        finally:
+            inside = False
+
+    model.forward = forward
+    try:
+        yield
+    finally:
+        del model.forward
+
+
+_warned_unsharded: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@contextmanager
+def _sharded(fabric: Fabric, engine: Engine, loop: RunLoop) -> Iterator[None]:
+    """On several processes, each rank iterates its own shard of the run's ``DataLoader``.
+
+    Only at the start of a run (a resumed run keeps its iterator); ``state.epoch_length``
+    follows the shard when it was the whole loader's length. Other iterables cannot be
+    sharded: a warning says so, once per engine.
+    """
+    state = engine.state
+    data = state.dataloader
+    if fabric.world_size == 1 or loop.waiting is not Phase.RUN_START or data is None:
+        yield
+        return
+    if not isinstance(data, DataLoader):
+        if engine not in _warned_unsharded:
+            _warned_unsharded.add(engine)
+            warnings.warn(
+                f"Engine.run on {fabric.world_size} processes: the data is a {type(data).__name__}, not a "
+                "torch DataLoader, so every rank iterates all of it. Shard it yourself (e.g. by "
+                "bridge.distributed.get_rank()) or pass a DataLoader.",
+                stacklevel=2,
+            )
+        yield
+        return
+    shard = fabric.setup_dataloaders(data, move_to_device=False)
+    if state.epoch_length == len(data):
+        state.epoch_length = len(shard)
+    state.dataloader = shard
+    yield
 
 
 def _log_metrics(fabric: Fabric, engine: Engine) -> None:
