@@ -408,6 +408,16 @@ def many_short_runs(w: Workload, engine_cls: Any, runs: int) -> float:
 # ---------------------------------------------------------------- start-up
 
 
+def ddp_per_iter(which: str, iterations: int) -> float:
+    """Seconds per iteration of ``benchmarks/ddp.py`` on 2 gloo processes (rank 0's ticks)."""
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.ddp", which, str(iterations)], capture_output=True,
+                          text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    found = [line for line in proc.stdout.splitlines() if line.startswith("us_per_iter=")]
+    if proc.returncode != 0 or not found:
+        raise RuntimeError(f"benchmarks.ddp {which} failed:\n{proc.stderr[-2000:]}")
+    return float(found[0].split("=")[1]) * 1e-6
+
+
 def import_time(module: str, reps: int) -> float:
     """Median wall time of ``import module`` in a fresh interpreter (seconds).
 
@@ -500,11 +510,12 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     args = parser.parse_args(argv)
     say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if args.smoke:
-        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), every=(20, 10), short=3, reps=1, imports=0)
+        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), every=(20, 10), short=3, ddp=0, reps=1, imports=0)
     elif args.quick:
-        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), every=(300, 100), short=20, reps=3, imports=1)
+        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), every=(300, 100), short=20, ddp=300, reps=3, imports=1)
     else:
-        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, reps=5, imports=3)
+        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, ddp=1500, reps=5,
+                     imports=3)  # fmt: skip
 
     warnings.filterwarnings("ignore")
     import logging
@@ -566,6 +577,14 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     results["short_runs"] = short
     say("validate-every and short runs: done")
 
+    ddp: dict[str, list[float]] = {}
+    if sizes["ddp"]:
+        for _ in range(min(sizes["reps"], 3)):
+            for name in ("ignite", "bridge"):
+                ddp.setdefault(name, []).append(ddp_per_iter(name, sizes["ddp"]))
+        say("two processes: done")
+    results["ddp"] = ddp
+
     imports = {}
     if sizes["imports"]:
         for mod in ("bridge", "bridge.engine", "ignite.engine", "pytorch_lightning"):
@@ -597,6 +616,9 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:
     limits = {"bridge_engine": 1.02, "bridge_engine_lightning_opt": 1.02, "bridge_lightning_trainer": 1.02,
               "bridge_callback": 1.03, "bridge_engine_fabric": 1.1}  # fmt: skip
     checks = [(f"{name} / {base} (overhead-bound)", ratio(o, name, base), limits[name]) for name, base in PAIRS.items()]
+    if r.get("ddp"):
+        two = {name: statistics.median(t) for name, t in r["ddp"].items()}
+        checks.append(("bridge Fabric runner / ignite idist.Parallel (2 DDP processes)", two["bridge"] / two["ignite"], 1.1))
     checks += [
         ("bridge_engine / pl_manual_raw (compute-bound)", ratio(c, "bridge_engine", "pl_manual_raw"), 1.01),
         ("bridge_engine / torch (compute-bound)", ratio(c, "bridge_engine", "torch"), 1.03),
@@ -646,6 +668,13 @@ def render(r: dict[str, Any]) -> str:
               "| engine | ms per run |", "|---|---|"]
     lines += [f"| {name} | {statistics.median(t) * 1e3:.2f} |" for name, t in r["short_runs"].items()]
     lines.append("")
+    if r.get("ddp"):
+        lines += ["### Two DDP processes (gloo, CPU): the same process function, 32 samples per rank", "",
+                  "| engine | µs per iteration (rank 0) |", "|---|---|"]
+        labels = {"ignite": "ignite, idist.Parallel + auto_model/auto_optim/auto_dataloader",
+                  "bridge": "bridge, runner='fabric', strategy='ddp', devices=2"}  # fmt: skip
+        lines += [f"| {labels[name]} | {statistics.median(t) * 1e6:.1f} |" for name, t in r["ddp"].items()]
+        lines.append("")
     if r["imports"]:
         lines += ["### Start-up: `import X` in a fresh interpreter (median)", "", "| module | seconds |", "|---|---|"]
         lines += [f"| {m} | {t:.3f} |" for m, t in r["imports"].items()]
