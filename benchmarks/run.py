@@ -333,6 +333,18 @@ PAIRS = {
 # ---------------------------------------------------------------- FAQ pattern
 
 
+def _train_fn(model: nn.Module, opt: torch.optim.Optimizer) -> Callable[[Any, Any], Any]:
+    def step(engine: Any, batch: Any) -> float:
+        model.train()
+        opt.zero_grad()
+        loss = _loss(model, batch)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def _eval_fn(model: nn.Module) -> Callable[[Any, Any], Any]:
     def evaluate(engine: Any, batch: Any) -> Any:
         model.eval()
@@ -345,17 +357,7 @@ def _eval_fn(model: nn.Module) -> Callable[[Any, Any], Any]:
 def run_faq(w: Workload, engine_cls: Any, events: Any) -> tuple[nn.Module, list[float], float]:
     """Trainer + evaluator run at every EPOCH_COMPLETED; returns model, evaluator.run times, batch time."""
     model = w.make_model()
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-
-    def step(engine: Any, batch: Any) -> float:
-        model.train()
-        opt.zero_grad()
-        loss = _loss(model, batch)
-        loss.backward()
-        opt.step()
-        return loss
-
-    trainer = engine_cls(step)
+    trainer = engine_cls(_train_fn(model, torch.optim.SGD(model.parameters(), lr=LR)))
     evaluator = engine_cls(_eval_fn(model))
     run_times: list[float] = []
 
@@ -377,17 +379,7 @@ def run_faq(w: Workload, engine_cls: Any, events: Any) -> tuple[nn.Module, list[
 def run_validate_every(w: Workload, engine_cls: Any, events: Any, every: int) -> tuple[nn.Module, float]:
     """Ignite's FAQ rate: the evaluator runs every ``every`` iterations; returns model, seconds per iteration."""
     model = w.make_model()
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-
-    def step(engine: Any, batch: Any) -> float:
-        model.train()
-        opt.zero_grad()
-        loss = _loss(model, batch)
-        loss.backward()
-        opt.step()
-        return loss
-
-    trainer = engine_cls(step)
+    trainer = engine_cls(_train_fn(model, torch.optim.SGD(model.parameters(), lr=LR)))
     evaluator = engine_cls(_eval_fn(model))
     trainer.add_event_handler(events.ITERATION_COMPLETED(every=every), lambda engine: evaluator.run(w.val))
     t = time.perf_counter()

@@ -58,7 +58,7 @@ from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
-from bridge.lightning.runner import cheap_init, placement, quiet_lightning, restore_placement
+from bridge.lightning.runner import cheap_init, placement, quiet_lightning, restore_placement, with_grad_scaler
 
 __all__ = ["FABRIC_OPTIONS", "FabricRunner"]
 
@@ -94,16 +94,8 @@ def _fabric_kwargs(spec: RunSpec) -> dict[str, Any]:
     if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
         # as with the Trainer runner: by default, the accelerator the user put the model on
         kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
-    scaler = kwargs.pop("grad_scaler", None)
-    if scaler is not None:
-        if not isinstance(scaler, torch.amp.GradScaler):
-            raise TypeError(f"trainer_kwargs['grad_scaler'] must be a torch.amp.GradScaler; got {scaler!r}.")
-        precision = kwargs.pop("precision", "16-mixed")
-        if str(precision) not in ("16-mixed", "16"):
-            raise ValueError(f"trainer_kwargs['grad_scaler'] needs precision='16-mixed'; got precision={precision!r}.")
-        plugins = kwargs.get("plugins") or []
-        plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
-        kwargs["plugins"] = [*plugins, MixedPrecision("16-mixed", "cuda", scaler=scaler)]
+    if "grad_scaler" in kwargs:
+        kwargs = with_grad_scaler(kwargs, MixedPrecision)  # Fabric's plugin
     return kwargs
 
 

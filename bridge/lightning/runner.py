@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.plugins import MixedPrecision
 from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
@@ -271,9 +272,18 @@ def placement(model: Optional[torch.nn.Module]) -> Optional[torch.device]:
     return tensor.device if tensor is not None else None
 
 
-def _with_grad_scaler(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``grad_scaler=`` (bridge's option, e.g. Ignite's ``amp_mode="amp"``): Lightning's fp16
-    mixed precision, scaling the loss with that ``torch.amp.GradScaler``."""
+def with_grad_scaler(kwargs: dict[str, Any], plugin: type = MixedPrecision) -> dict[str, Any]:
+    """``grad_scaler=`` (bridge's option, e.g. Ignite's ``amp_mode="amp"``) as Lightning's fp16
+    mixed-precision ``plugin`` (the Trainer's, or Fabric's), scaling the loss with that scaler.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # no CUDA here: the scaler disables itself
+        ...     options = with_grad_scaler({"grad_scaler": torch.amp.GradScaler("cuda"), "precision": "16-mixed"})
+        >>> sorted(options), options["plugins"][0].precision
+        (['plugins'], '16-mixed')
+    """
     scaler = kwargs.pop("grad_scaler")
     precision = kwargs.pop("precision", "16-mixed")
     if not isinstance(scaler, torch.amp.GradScaler):
@@ -283,16 +293,16 @@ def _with_grad_scaler(kwargs: dict[str, Any]) -> dict[str, Any]:
             f"trainer_kwargs['grad_scaler'] needs precision='16-mixed' (the only one that scales the loss); "
             f"got precision={precision!r}."
         )
-    from pytorch_lightning.plugins import MixedPrecision
-
-    kwargs["plugins"] = [*kwargs.get("plugins", ()), MixedPrecision("16-mixed", "cuda", scaler=scaler)]
+    plugins = kwargs.get("plugins") or []
+    plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+    kwargs["plugins"] = [*plugins, plugin("16-mixed", "cuda", scaler=scaler)]
     return kwargs
 
 
 def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
     kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs}
     if "grad_scaler" in kwargs:
-        kwargs = _with_grad_scaler(kwargs)
+        kwargs = with_grad_scaler(kwargs)
     device = placement(spec.model)
     if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
         # Lightning puts a registered model on the run's accelerator: by default the one the user chose
