@@ -279,3 +279,15 @@ def test_data_that_cannot_be_sharded_warns(monkeypatch: Any) -> None:
         with fabric_runner._sharded(TwoRanks(), engine, RunLoop(engine)):  # type: ignore[arg-type]
             pass
     assert engine.state.dataloader == [1, 2, 3]
+
+
+def test_a_multi_process_run_ends_its_process_group_at_exit_once(monkeypatch: Any) -> None:
+    from bridge.lightning import fabric_runner
+
+    registered: list[Any] = []
+    monkeypatch.setattr(fabric_runner.atexit, "register", registered.append)
+    monkeypatch.setattr(fabric_runner, "_registered_exit", False)
+    fabric_runner._end_process_group_at_exit()
+    fabric_runner._end_process_group_at_exit()
+    assert registered == [fabric_runner._destroy_process_group]
+    fabric_runner._destroy_process_group()  # no process group here: nothing to do, no error
