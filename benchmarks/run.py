@@ -137,11 +137,8 @@ def run_torch(w: Workload, ticks: list[float]) -> nn.Module:
     return model
 
 
-def run_ignite(w: Workload, ticks: list[float]) -> nn.Module:
-    from ignite.engine import Engine
-
-    model = w.make_model()
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
+def _train_fn(model: nn.Module, opt: torch.optim.Optimizer, ticks: Optional[list[float]] = None) -> Callable[..., Any]:
+    """The unmodified Ignite-style process function every Engine runner trains with."""
 
     def step(engine: Any, batch: Any) -> float:
         model.train()
@@ -149,10 +146,18 @@ def run_ignite(w: Workload, ticks: list[float]) -> nn.Module:
         loss = _loss(model, batch)
         loss.backward()
         opt.step()
-        ticks.append(time.perf_counter())
+        if ticks is not None:
+            ticks.append(time.perf_counter())
         return loss
 
-    Engine(step).run(w.batches, max_epochs=w.epochs)
+    return step
+
+
+def run_ignite(w: Workload, ticks: list[float]) -> nn.Module:
+    from ignite.engine import Engine
+
+    model = w.make_model()
+    Engine(_train_fn(model, torch.optim.SGD(model.parameters(), lr=LR), ticks)).run(w.batches, max_epochs=w.epochs)
     return model
 
 
@@ -218,15 +223,7 @@ def _bridge_engine(w: Workload, ticks: list[float], runner: str, lightning_opt: 
 
     model = w.make_model()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-
-    def step(engine: Any, batch: Any) -> float:  # unmodified Ignite-style process function
-        model.train()
-        opt.zero_grad()
-        loss = _loss(model, batch)
-        loss.backward()
-        opt.step()
-        ticks.append(time.perf_counter())
-        return loss
+    step = _train_fn(model, opt, ticks)
 
     def lightning_step(engine: Any, batch: Any) -> float:  # pl_manual's training_step, as a process function
         optimizer = engine.optimizers[0]
@@ -331,18 +328,6 @@ PAIRS = {
 
 
 # ---------------------------------------------------------------- FAQ pattern
-
-
-def _train_fn(model: nn.Module, opt: torch.optim.Optimizer) -> Callable[[Any, Any], Any]:
-    def step(engine: Any, batch: Any) -> float:
-        model.train()
-        opt.zero_grad()
-        loss = _loss(model, batch)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def _eval_fn(model: nn.Module) -> Callable[[Any, Any], Any]:

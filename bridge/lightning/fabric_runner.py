@@ -59,7 +59,14 @@ from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
-from bridge.lightning.runner import cheap_init, placement, quiet_lightning, restore_placement, with_grad_scaler
+from bridge.lightning.runner import (
+    cheap_init,
+    model_accelerator,
+    placement,
+    quiet_lightning,
+    restore_placement,
+    with_grad_scaler,
+)
 
 __all__ = ["FABRIC_OPTIONS", "FabricRunner"]
 
@@ -107,14 +114,10 @@ def _fabric_kwargs(spec: RunSpec) -> dict[str, Any]:
         )
     if spec.module is not None:
         raise ValueError("create_lightning_trainer fits a LightningModule in a pl.Trainer: it needs runner='trainer'.")
-    kwargs: dict[str, Any] = {"accelerator": "cpu", "devices": 1, **spec.trainer_kwargs}
+    kwargs: dict[str, Any] = {"accelerator": "cpu", "devices": 1, **spec.trainer_kwargs, **model_accelerator(spec)}
     if "logger" in kwargs:
         logger = kwargs.pop("logger")
         kwargs.setdefault("loggers", [] if logger in (None, False) else logger)
-    device = placement(spec.model)
-    if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
-        # as with the Trainer runner: by default, the accelerator the user put the model on
-        kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
     if "grad_scaler" in kwargs:
         kwargs = with_grad_scaler(kwargs, MixedPrecision)  # Fabric's plugin
     return kwargs

@@ -299,14 +299,26 @@ def with_grad_scaler(kwargs: dict[str, Any], plugin: type = MixedPrecision) -> d
     return kwargs
 
 
-def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
-    kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs}
-    if "grad_scaler" in kwargs:
-        kwargs = with_grad_scaler(kwargs)
+def model_accelerator(spec: RunSpec) -> dict[str, Any]:
+    """With no ``accelerator`` given, a model on a GPU makes the run use that GPU.
+
+    Lightning puts a registered model on the run's accelerator: by default the one the user chose.
+
+    Example:
+        >>> from bridge.engine import Engine
+        >>> model_accelerator(Engine(lambda e, b: b, model=torch.nn.Linear(1, 1))._run_spec())
+        {}
+    """
     device = placement(spec.model)
     if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
-        # Lightning puts a registered model on the run's accelerator: by default the one the user chose
-        kwargs["accelerator"], kwargs["devices"] = "cuda", [device.index or 0]
+        return {"accelerator": "cuda", "devices": [device.index or 0]}
+    return {}
+
+
+def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
+    kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs, **model_accelerator(spec)}
+    if "grad_scaler" in kwargs:
+        kwargs = with_grad_scaler(kwargs)
     return kwargs
 
 
