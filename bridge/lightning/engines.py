@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, Optional
 
@@ -42,15 +43,16 @@ class _ModuleEngine(Engine):
             if not module.training:
                 module.train()
             link = engine._driver
+            assert isinstance(link, LightningLink)  # only the Trainer runner fits a module
             # what Lightning passed training_step after the batch (batch_idx, ...)
-            args, kwargs = link.step_args if isinstance(link, LightningLink) else ((), dict[str, Any]())
+            args, kwargs = link.step_args
             return step(module, batch, *args, **kwargs)
 
         super().__init__(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
         self._module = module
 
     def _run_spec(self) -> RunSpec:
-        return RunSpec(self, self.trainer_kwargs, tuple(self.callbacks), None, None, module=self._module)
+        return dataclasses.replace(super()._run_spec(), module=self._module)
 
 
 def create_lightning_trainer(
