@@ -21,3 +21,19 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     table = (tmp_path / "results.md").read_text()
     assert all(f"| {name} |" in table for name in RUNNERS)
     assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from benchmarks.share import SHARE_RUNNERS
+
+    assert set(results["share"]) == set(SHARE_RUNNERS) and all(t > 0 for t in results["share"].values())
+    assert "Framework-only cost" in table
+
+
+def test_benchmark_share_and_controls(tmp_path: Path) -> None:
+    import doctest
+
+    import benchmarks.run
+    import benchmarks.share
+
+    for module in (benchmarks.run, benchmarks.share):  # their examples run, as bridge's do
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, module.__name__
+    assert set(benchmarks.share.SHARE_PAIRS.values()) <= set(benchmarks.share.SHARE_RUNNERS)
+    assert set(benchmarks.run.CONTROLS) <= set(benchmarks.run.RUNNERS)

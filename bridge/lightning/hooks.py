@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.trainer.states import RunningStage
 from torch import Tensor
 
 from bridge.lightning.hook_table import Hook, dispatch_hooks, hook
@@ -77,6 +78,10 @@ class BackpropHooks(pl.Callback):
         >>> isinstance(Hooks(), pl.Callback)
         True
     """
+
+    # No Ignite event stands for it: not callable, so Lightning skips it (and its profiler
+    # context) every iteration of automatic optimization.
+    on_before_zero_grad = None  # type: ignore[assignment]
 
     def backprop_engine(self) -> Optional[Engine]:
         raise NotImplementedError
@@ -155,9 +160,11 @@ class StepCounter:
         self.stop()
         progress = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
 
+        state = trainer.state
+
         def count(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
             # inside LightningOptimizer.step Lightning has counted "ready" already: not twice
-            if trainer.training and progress.total.ready == progress.total.completed:
+            if state.stage is RunningStage.TRAINING and progress.total.ready == progress.total.completed:
                 self._count(progress)
 
         self._progress, self._per_iteration = progress, not trainer.optimizers

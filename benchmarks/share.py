@@ -1,0 +1,150 @@
+"""Each framework's own cost per iteration: one do-nothing step, run by every runner of a pair.
+
+On the 2-core CI machine, wall-clock ratios of two whole training runs move by ±3% even
+between two runs of the *same* runner (the A/A control in ``results.md``), which is more
+than the 2% targets they are meant to check. Here the step does no tensor work, so an
+iteration's time is the framework's alone, and the difference between a bridge runner and
+its baseline (same user code) is bridge's own cost, in microseconds. The minimum over
+interleaved repetitions is used: noise on a shared machine only ever adds time.
+
+Example:
+    >>> shares = measure(iterations=20, reps=1)
+    >>> sorted(shares) == sorted(SHARE_RUNNERS) and all(t > 0 for t in shares.values())
+    True
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any, Callable
+
+from benchmarks.run import PAIRS, PL_KWARGS, Batches
+
+Ticks = list[float]
+
+
+def _step(ticks: Ticks) -> Callable[..., None]:
+    def step(*args: Any) -> None:  # the same user code everywhere: (engine, batch) or (batch, batch_idx)
+        ticks.append(time.perf_counter())
+
+    return step
+
+
+def _module(ticks: Ticks, manual: bool) -> Any:
+    import pytorch_lightning as pl
+    import torch
+
+    class Module(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            # automatic: a training_step returning None makes Lightning skip backward and step
+            self.automatic_optimization = not manual
+            self.tick = _step(ticks)
+            self.weight = torch.nn.Parameter(torch.zeros(1))
+
+        def training_step(self, batch: Any, batch_idx: int) -> None:
+            self.tick(batch, batch_idx)
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1) if self.automatic_optimization else []
+
+    return Module()
+
+
+def _fit(module: Any, data: Batches, callbacks: list[Any]) -> None:
+    import pytorch_lightning as pl
+
+    pl.Trainer(max_epochs=1, callbacks=callbacks, **PL_KWARGS).fit(module, data)
+
+
+def _counting_callback() -> Any:
+    import pytorch_lightning as pl
+
+    class Count(pl.Callback):
+        n = 0
+
+        def on_train_batch_end(self, *args: Any) -> None:
+            self.n += 1
+
+    return Count()
+
+
+def _engine_callback() -> Any:
+    from bridge.engine import Events
+    from bridge.lightning import EngineCallback
+
+    callback = EngineCallback()
+    seen = {"n": 0}
+
+    @callback.train.on(Events.ITERATION_COMPLETED)
+    def count(engine: Any) -> None:
+        seen["n"] += 1
+
+    return callback
+
+
+def _torch(data: Batches, ticks: Ticks) -> None:
+    step = _step(ticks)
+    for batch in data:
+        step(None, batch)
+
+
+def _ignite(data: Batches, ticks: Ticks) -> None:
+    from ignite.engine import Engine
+
+    Engine(_step(ticks)).run(data)
+
+
+def _bridge(runner: str) -> Callable[[Batches, Ticks], None]:
+    def run(data: Batches, ticks: Ticks) -> None:
+        from bridge.engine import Engine
+
+        Engine(_step(ticks), runner=runner).run(data)
+
+    return run
+
+
+def _bridge_lightning_trainer(data: Batches, ticks: Ticks) -> None:
+    from bridge.lightning import create_lightning_trainer
+
+    create_lightning_trainer(_module(ticks, manual=False)).run(data)
+
+
+#: The benchmark's runner names, each with the do-nothing step.
+SHARE_RUNNERS: dict[str, Callable[[Batches, Ticks], None]] = {
+    "torch": _torch,
+    "ignite": _ignite,
+    "bridge_engine_fabric": _bridge("fabric"),
+    "pl_manual_raw": lambda data, ticks: _fit(_module(ticks, manual=True), data, []),
+    "bridge_engine": _bridge("trainer"),
+    "pl_manual_raw (A/A control)": lambda data, ticks: _fit(_module(ticks, manual=True), data, []),
+    "pl_auto": lambda data, ticks: _fit(_module(ticks, manual=False), data, []),
+    "bridge_lightning_trainer": _bridge_lightning_trainer,
+    "pl_auto+callback": lambda data, ticks: _fit(_module(ticks, manual=False), data, [_counting_callback()]),
+    "bridge_callback": lambda data, ticks: _fit(_module(ticks, manual=False), data, [_engine_callback()]),
+}
+
+#: bridge runner -> its baseline here (the Lightning-wrapped optimizer has no do-nothing form)
+SHARE_PAIRS = {name: base for name, base in PAIRS.items() if name in SHARE_RUNNERS}
+SHARE_PAIRS["pl_manual_raw (A/A control)"] = "pl_manual_raw"
+
+
+def measure(iterations: int = 1000, reps: int = 15) -> dict[str, float]:
+    """Seconds per iteration of each runner: the minimum over interleaved repetitions of the
+    run's median tick-to-tick time (one slow iteration or one slow run does not count)."""
+    import torch
+
+    data = Batches([(torch.zeros(1), torch.zeros(1))] * iterations)
+    order = list(SHARE_RUNNERS.items())
+    for _, runner in order:
+        runner(data, [])  # imports and first-call caches
+    best: dict[str, float] = {}
+    for rep in range(reps):
+        for name, runner in order if rep % 2 == 0 else reversed(order):
+            ticks: Ticks = []
+            runner(data, ticks)
+            assert len(ticks) == iterations, f"{name} ran {len(ticks)} iterations"
+            per_iter = statistics.median(b - a for a, b in zip(ticks, ticks[1:]))
+            best[name] = min(best.get(name, per_iter), per_iter)
+    return best

@@ -1,0 +1,136 @@
+"""The Trainer runner's per-iteration hooks: when bridge's run callback is the Trainer's only
+callback, the module's hooks dispatch for it (one profiled Lightning hook call less each), and
+nothing a user sees changes: the same events, in the same order around the module's own hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from bridge.engine import BackpropEvents, Engine, Events
+from bridge.lightning import create_lightning_trainer
+
+PER_ITERATION = ("on_train_batch_start", "on_train_batch_end", "on_before_backward", "on_after_backward",
+                 "on_before_optimizer_step")  # fmt: skip
+DATA = [(torch.ones(2, 1), torch.zeros(2, 1))] * 3
+
+
+class Traced(pl.LightningModule):
+    """Automatic optimization; its own per-iteration hooks write to ``log``."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(1, 1)
+        self.trace = log
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        self.trace.append("training_step")
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.layer(x), y)
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        self.trace.append("module.on_train_batch_start")
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.trace.append("module.on_train_batch_end")
+
+    def on_before_backward(self, loss: torch.Tensor) -> None:
+        self.trace.append("module.on_before_backward")
+
+    def on_after_backward(self) -> None:
+        self.trace.append("module.on_after_backward")
+
+    def on_before_optimizer_step(self, optimizer: Any) -> None:
+        self.trace.append("module.on_before_optimizer_step")
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+class Recorder(pl.Callback):
+    """A user's Lightning callback: it keeps bridge's callback on Lightning's callback path."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.trace = log
+
+    def on_train_batch_end(self, *args: Any) -> None:
+        self.trace.append("recorder")
+
+
+def _trace_events(engine: Engine, log: list[str]) -> None:
+    for event in (Events.ITERATION_STARTED, Events.ITERATION_COMPLETED, *BackpropEvents):
+        engine.add_event_handler(event, lambda e, name=event.name: log.append(name))
+
+
+def _run(module_cls: type, with_callback: bool) -> tuple[list[str], pl.LightningModule, dict[str, Any]]:
+    log: list[str] = []
+    module = module_cls(log)
+    engine = create_lightning_trainer(module, callbacks=[Recorder(log)] if with_callback else [])
+    _trace_events(engine, log)
+    seen: dict[str, Any] = {}
+
+    @engine.on(Events.ITERATION_COMPLETED(once=1))
+    def look(engine: Engine) -> None:
+        run_callback = engine.lightning_trainer.callbacks[0]
+        seen["callback hooks"] = [getattr(run_callback, name) for name in PER_ITERATION]
+
+    engine.run(DATA, max_epochs=1)
+    return [entry for entry in log if entry != "recorder"], module, seen
+
+
+FIRST_ITERATION = [
+    "ITERATION_STARTED", "module.on_train_batch_start", "training_step",
+    "BACKWARD_STARTED", "module.on_before_backward", "BACKWARD_COMPLETED", "module.on_after_backward",
+    "OPTIM_STEP_STARTED", "module.on_before_optimizer_step", "OPTIM_STEP_COMPLETED",
+    "ITERATION_COMPLETED", "module.on_train_batch_end",
+]  # fmt: skip
+
+
+def test_alone_the_module_dispatches_and_the_trace_is_the_callback_paths() -> None:
+    alone, module, seen_alone = _run(Traced, with_callback=False)
+    shared, _, seen_shared = _run(Traced, with_callback=True)
+    assert alone == shared == FIRST_ITERATION * 3
+    # alone: Lightning skips bridge's callback hooks (None); with a user callback, it calls them
+    assert seen_alone["callback hooks"] == [None] * len(PER_ITERATION)
+    assert all(callable(hook) for hook in seen_shared["callback hooks"])
+    # the run's instance attributes are gone: the module's own methods are back
+    assert not set(PER_ITERATION) & set(vars(module))
+    assert not {"training_step"} & set(vars(module))
+
+
+class WithCallbacks(Traced):
+    def configure_callbacks(self) -> list[pl.Callback]:
+        return [Recorder(self.trace)]
+
+
+def test_a_module_that_configures_callbacks_keeps_the_callback_path() -> None:
+    log, _, seen = _run(WithCallbacks, with_callback=False)
+    assert log == FIRST_ITERATION * 3
+    assert all(callable(hook) for hook in seen["callback hooks"])
+
+
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_engine_run_with_lightnings_optimizer_fires_the_same_events_on_both_paths(with_callback: bool) -> None:
+    model = torch.nn.Linear(1, 1)
+    log: list[str] = []
+
+    def step(engine: Engine, batch: Any) -> float:
+        optimizer = engine.optimizers[0]
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+        engine.manual_backward(loss)
+        optimizer.step()
+        log.append("step")
+        return loss.item()
+
+    engine = Engine(step, model=model, optimizers=torch.optim.SGD(model.parameters(), lr=0.1),
+                    callbacks=[Recorder(log)] if with_callback else [])  # fmt: skip
+    _trace_events(engine, log)
+    engine.run(DATA, max_epochs=1)
+    one = ["ITERATION_STARTED", "BACKWARD_STARTED", "BACKWARD_COMPLETED", "OPTIM_STEP_STARTED", "OPTIM_STEP_COMPLETED",
+           "step", "ITERATION_COMPLETED"]  # fmt: skip
+    assert [entry for entry in log if entry != "recorder"] == one * 3
+    assert engine.state.optim_step_completed == 3
