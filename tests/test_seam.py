@@ -152,6 +152,8 @@ def test_events_after_each_phase_are_the_tables(case: str) -> None:
 
 
 def test_hook_table_views_and_lookups() -> None:
+    # BackpropHooks fires a backprop row's one event
+    assert all(len(row.events) == 1 for row in hooks("backprop"))
     assert list(HOOK_TO_PHASE) == [h.name for h in hooks("fit")]
     assert list(HOOK_TO_PHASE.values()) == sorted(HOOK_TO_PHASE.values())
     for loop in ("validate", "test", "predict"):

@@ -308,7 +308,8 @@ class RunLoop:
                 yield Phase.ITERATION_START
                 state.iteration += 1
                 engine._fire_event(Events.ITERATION_STARTED)
-                if self._any_flag():
+                # the flags are read inline on the per-iteration path (a call each would cost more)
+                if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
                 yield Phase.STEP
@@ -316,7 +317,7 @@ class RunLoop:
 
                 yield Phase.ITERATION_END
                 engine._fire_event(Events.ITERATION_COMPLETED)
-                if self._any_flag():
+                if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
                 if state.epoch_length is not None and iter_counter == state.epoch_length:

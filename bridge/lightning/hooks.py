@@ -89,8 +89,7 @@ class BackpropHooks(pl.Callback):
     def _fire(self, hook: Hook, *hook_args: object) -> None:
         engine = self.backprop_engine()
         if engine is not None:
-            for event in hook.events:
-                engine._fire_counted(event)
+            engine._fire_counted(hook.events[0])  # each backprop row stands for one event
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # The optimizers exist now; their step gets the OPTIM_STEP_COMPLETED event.
