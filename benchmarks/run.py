@@ -502,7 +502,7 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
                      share=(500, 5))  # fmt: skip
     else:
         sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, ddp=1500, reps=5,
-                     imports=3, share=(1000, 15))  # fmt: skip
+                     imports=3, share=(1000, 25))  # fmt: skip
 
     warnings.filterwarnings("ignore")
     import logging

@@ -134,3 +134,28 @@ def test_engine_run_with_lightnings_optimizer_fires_the_same_events_on_both_path
            "step", "ITERATION_COMPLETED"]  # fmt: skip
     assert [entry for entry in log if entry != "recorder"] == one * 3
     assert engine.state.optim_step_completed == 3
+
+
+class Plain(pl.LightningModule):
+    """Overrides none of the per-iteration hooks: Lightning's own do nothing."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(1, 1)
+        self.trace = log
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        self.trace.append("training_step")
+        return torch.nn.functional.mse_loss(self.layer(batch[0]), batch[1])
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def test_hooks_the_module_does_not_override_fire_the_same_events() -> None:
+    alone, module, seen = _run(Plain, with_callback=False)
+    shared, _, _ = _run(Plain, with_callback=True)
+    expected = [entry for entry in FIRST_ITERATION if not entry.startswith("module.")]
+    assert alone == shared == expected * 3
+    assert seen["callback hooks"] == [None] * len(PER_ITERATION)
+    assert not set(PER_ITERATION) & set(vars(module))

@@ -274,7 +274,11 @@ def _dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl
     """
     shadowed = {row.name: module.__dict__.get(row.name) for row in _PER_ITERATION}
     for row in _PER_ITERATION:
-        module.__dict__[row.name] = _module_hook(dispatcher(callback, row.name), getattr(module, row.name), trainer, module)
+        dispatch = functools.partial(dispatcher(callback, row.name), trainer, module)
+        if row.name in module.__dict__ or getattr(type(module), row.name) is not getattr(pl.LightningModule, row.name):
+            module.__dict__[row.name] = _module_hook(dispatch, getattr(module, row.name))
+        else:  # Lightning's own hook does nothing: the dispatch alone stands for it
+            module.__dict__[row.name] = dispatch
         setattr(callback, row.name, None)
     try:
         yield
@@ -287,12 +291,10 @@ def _dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl
                 module.__dict__[name] = previous
 
 
-def _module_hook(
-    callback_hook: Callable[..., None], module_hook: Callable[..., Any], trainer: pl.Trainer, module: pl.LightningModule
-) -> Callable[..., Any]:
+def _module_hook(callback_hook: Callable[..., None], module_hook: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(module_hook)
     def hook(*args: Any) -> Any:
-        callback_hook(trainer, module, *args)
+        callback_hook(*args)
         return module_hook(*args)
 
     return hook
