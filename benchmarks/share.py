@@ -32,19 +32,21 @@ def _step(ticks: Ticks) -> Callable[..., None]:
 
 
 def _module(ticks: Ticks, manual: bool) -> Any:
+    """A LightningModule whose step only ticks (manual), or also returns a one-element loss (automatic)."""
     import pytorch_lightning as pl
     import torch
 
     class Module(pl.LightningModule):
         def __init__(self) -> None:
             super().__init__()
-            # automatic: a training_step returning None makes Lightning skip backward and step
             self.automatic_optimization = not manual
             self.tick = _step(ticks)
             self.weight = torch.nn.Parameter(torch.zeros(1))
 
-        def training_step(self, batch: Any, batch_idx: int) -> None:
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
             self.tick(batch, batch_idx)
+            # automatic: a one-element loss, so Lightning's backward and optimizer hooks all run
+            return None if manual else self.weight.sum()
 
         def configure_optimizers(self) -> Any:
             return torch.optim.SGD(self.parameters(), lr=0.1) if self.automatic_optimization else []
