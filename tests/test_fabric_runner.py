@@ -264,21 +264,20 @@ def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("out2.*.json"))  # no rank finished the run
 
 
-def test_data_that_cannot_be_sharded_warns(monkeypatch: Any) -> None:
-    from bridge.lightning import fabric_runner
+def test_data_that_cannot_be_sharded_warns_once() -> None:
+    from bridge.lightning.sharding import shard_run_data
 
-    class TwoRanks:
-        world_size = 2
-
-        def setup_dataloaders(self, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("a list is not a DataLoader")
+    def shard(loader: Any) -> Any:
+        raise AssertionError("a list is not a DataLoader")
 
     engine = Engine(lambda e, b: b)
     engine.state.dataloader = [1, 2, 3]
     with pytest.warns(UserWarning, match="the data is a list, not a torch DataLoader, so every rank iterates all"):
-        with fabric_runner._sharded(TwoRanks(), engine, RunLoop(engine)):  # type: ignore[arg-type]
-            pass
+        shard_run_data(engine, RunLoop(engine), 2, shard)
     assert engine.state.dataloader == [1, 2, 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shard_run_data(engine, RunLoop(engine), 2, shard)  # once per engine
 
 
 def test_a_multi_process_run_ends_its_process_group_at_exit_once(monkeypatch: Any) -> None:

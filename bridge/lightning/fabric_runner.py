@@ -40,8 +40,6 @@ Example:
 from __future__ import annotations
 
 import atexit
-import warnings
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -52,7 +50,6 @@ from lightning_fabric import Fabric
 from lightning_fabric.plugins import MixedPrecision
 from lightning_fabric.strategies.launchers import _MultiProcessingLauncher
 from lightning_fabric.wrappers import _FabricModule
-from torch.utils.data import DataLoader
 
 from bridge.engine.engine import Engine
 from bridge.engine.loop import Phase, RunLoop
@@ -67,6 +64,7 @@ from bridge.lightning.runner import (
     restore_placement,
     with_grad_scaler,
 )
+from bridge.lightning.sharding import shard_run_data
 
 __all__ = ["FABRIC_OPTIONS", "FabricRunner"]
 
@@ -217,7 +215,8 @@ class FabricRunner:
         move_batches = fabric.device.type != "cpu"
         status = "failed"
         try:
-            with _calls_through(spec.model, module), _sharded(fabric, engine, loop):
+            shard_run_data(engine, loop, fabric.world_size, lambda data: fabric.setup_dataloaders(data, move_to_device=False))
+            with _calls_through(spec.model, module):
                 self._drive(loop, fabric, engine, move_batches)
             status = "success"
         finally:
@@ -276,40 +275,6 @@ def _calls_through(model: torch.nn.Module | None, module: _FabricModule | None) 
         yield
     finally:
         del model.forward
-
-
-_warned_unsharded: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-@contextmanager
-def _sharded(fabric: Fabric, engine: Engine, loop: RunLoop) -> Iterator[None]:
-    """On several processes, each rank iterates its own shard of the run's ``DataLoader``.
-
-    Only at the start of a run (a resumed run keeps its iterator); ``state.epoch_length``
-    follows the shard when it was the whole loader's length. Other iterables cannot be
-    sharded: a warning says so, once per engine.
-    """
-    state = engine.state
-    data = state.dataloader
-    if fabric.world_size == 1 or loop.waiting is not Phase.RUN_START or data is None:
-        yield
-        return
-    if not isinstance(data, DataLoader):
-        if engine not in _warned_unsharded:
-            _warned_unsharded.add(engine)
-            warnings.warn(
-                f"Engine.run on {fabric.world_size} processes: the data is a {type(data).__name__}, not a "
-                "torch DataLoader, so every rank iterates all of it. Shard it yourself (e.g. by "
-                "bridge.distributed.get_rank()) or pass a DataLoader.",
-                stacklevel=2,
-            )
-        yield
-        return
-    shard = fabric.setup_dataloaders(data, move_to_device=False)
-    if state.epoch_length == len(data):
-        state.epoch_length = len(shard)
-    state.dataloader = shard
-    yield
 
 
 def _log_metrics(fabric: Fabric, engine: Engine) -> None:

@@ -26,12 +26,15 @@ from pytorch_lightning.plugins import MixedPrecision
 from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
+from torch.utils.hooks import RemovableHandle
 
 from bridge.engine.engine import Engine
 from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import RunSpec
 from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks, dispatcher, hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
+from bridge.lightning.sharding import shard_run_data
+from bridge.lightning.trainer_ddp import sync_raw_backward, train_shard
 
 __all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
 
@@ -79,6 +82,8 @@ class _RunDriver:
         self.skip_step = False
         # Lightning's global_step follows the process function's steps (bridge's own module only)
         self.steps = StepCounter()
+        #: the forward hook that lets a raw backward sync DDP's gradients (several processes only)
+        self.sync: Optional[RemovableHandle] = None
 
     def _resume(self, terminate: bool = False) -> None:
         try:
@@ -166,6 +171,11 @@ class _RunCallback(BackpropHooks):
     def backprop_engine(self) -> Engine:
         return self._driver.engine
 
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        # the strategy has started its processes: each rank takes its shard of the run's DataLoader
+        driver = self._driver
+        shard_run_data(driver.engine, driver.loop, trainer.world_size, lambda data: train_shard(trainer, data))
+
     def _at(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
         phase = hook.phase
         assert phase is not None
@@ -177,6 +187,8 @@ class _RunCallback(BackpropHooks):
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
             if isinstance(pl_module, _RunModule):
                 driver.steps.start(trainer)
+                # the process function's own loss.backward() averages gradients over DDP's ranks
+                driver.sync = sync_raw_backward(trainer.strategy.model, getattr(pl_module, "model", None))
         driver.at(phase)
         if phase is Phase.EPOCH_END:
             _log_metrics(driver.engine)
@@ -492,6 +504,8 @@ class TrainerRunner:
                 # Lightning or a Lightning callback failed: Ignite's run-level handling applies
                 loop.fail(e)
             finally:
+                if driver.sync is not None:
+                    driver.sync.remove()
                 engine._set_driver(outer_link)
                 if isinstance(spec.model, pl.LightningModule):
                     spec.model.trainer = outer_trainer

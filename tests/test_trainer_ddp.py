@@ -1,0 +1,110 @@
+"""Ignite code on Lightning's DDP through the default (``pl.Trainer``) runner, on 2 gloo processes.
+
+Each case runs a script in a subprocess: Lightning's DDP launcher starts the second rank by
+running the script again, as it would for a user.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+SCRIPT = """
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+import torch
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader, TensorDataset
+from bridge.engine import Engine
+import bridge.distributed as idist
+
+mode, devices, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+torch.manual_seed(0)
+x = torch.randn(32, 3)
+y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+model = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+seen = []
+loader = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
+options = {"accelerator": "cpu", "strategy": "ddp", "devices": devices} if devices > 1 else {}
+
+def step(engine, batch):  # an unmodified Ignite process function: the user's own model and optimizer
+    index, xb, yb = batch
+    seen.append(index.tolist())
+    optimizer.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(xb), yb)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+class Module(pl.LightningModule):  # the same training as a plain LightningModule
+    def __init__(self):
+        super().__init__()
+        self.model = model
+    def training_step(self, batch, batch_idx):
+        index, xb, yb = batch
+        seen.append(index.tolist())
+        return torch.nn.functional.mse_loss(self.model(xb), yb)
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+if mode == "engine":
+    state = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options).run(loader, max_epochs=2)
+    result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
+else:
+    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, **options)
+    trainer.fit(Module(), loader)
+    result = {"iterations": trainer.global_step}
+with open(f"{out}.{idist.get_rank()}.json", "w") as f:
+    json.dump({**result, "world": idist.get_world_size(), "seen": seen,
+               "weights": [p.detach().flatten().tolist() for p in model.parameters()]}, f)
+"""
+
+
+def run(tmp_path: Path, mode: str, devices: int) -> list[dict[str, Any]]:
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / f"{mode}{devices}"
+    proc = subprocess.run([sys.executable, str(script), mode, str(devices), str(out)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [json.loads(Path(f"{out}.{rank}.json").read_text()) for rank in range(devices)]
+
+
+def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor]:
+    """Plain torch on one process, each step on the union of the ranks' batches of that step."""
+    torch.manual_seed(0)
+    x = torch.randn(32, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for indices in global_batches:
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(model(x[indices]), y[indices]).backward()
+        optimizer.step()
+    return [p.detach().flatten() for p in model.parameters()]
+
+
+def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(tmp_path: Path) -> None:
+    ranks = run(tmp_path, "engine", 2)
+    lightning = run(tmp_path, "lightning", 2)
+    # each rank: its shard, half the 8 batches per epoch, 2 epochs
+    assert [(r["world"], r["epoch_length"], r["iterations"]) for r in ranks] == [(2, 4, 8), (2, 4, 8)]
+    for epoch in (0, 1):
+        shards = [{i for batch in r["seen"][4 * epoch:4 * epoch + 4] for i in batch} for r in ranks]
+        assert shards[0].isdisjoint(shards[1]) and shards[0] | shards[1] == set(range(32))
+    # the batches Lightning's own DDP would give each rank, reshuffled every epoch (set_epoch)
+    assert [r["seen"] for r in ranks] == [r["seen"] for r in lightning]
+    assert ranks[0]["seen"][:4] != ranks[0]["seen"][4:]
+    # gradients averaged over the ranks: the weights of one process stepping on both ranks' batches
+    global_batches = [a + b for a, b in zip(ranks[0]["seen"], ranks[1]["seen"])]
+    want = single_process_weights(global_batches)
+    for r in (*ranks, *lightning):
+        for got, expected in zip(r["weights"], want):
+            assert torch.allclose(torch.tensor(got), expected, atol=1e-5)
