@@ -123,13 +123,14 @@ SHARE_RUNNERS: dict[str, Callable[[Batches, Ticks], None]] = {
     "pl_manual_raw (A/A control)": lambda data, ticks: _fit(_module(ticks, manual=True), data, []),
     "pl_auto": lambda data, ticks: _fit(_module(ticks, manual=False), data, []),
     "bridge_lightning_trainer": _bridge_lightning_trainer,
+    "pl_auto (A/A control)": lambda data, ticks: _fit(_module(ticks, manual=False), data, []),
     "pl_auto+callback": lambda data, ticks: _fit(_module(ticks, manual=False), data, [_counting_callback()]),
     "bridge_callback": lambda data, ticks: _fit(_module(ticks, manual=False), data, [_engine_callback()]),
 }
 
 #: bridge runner -> its baseline here (the Lightning-wrapped optimizer has no do-nothing form)
 SHARE_PAIRS = {name: base for name, base in PAIRS.items() if name in SHARE_RUNNERS}
-SHARE_PAIRS["pl_manual_raw (A/A control)"] = "pl_manual_raw"
+SHARE_PAIRS.update({"pl_manual_raw (A/A control)": "pl_manual_raw", "pl_auto (A/A control)": "pl_auto"})
 
 
 def measure(iterations: int = 1000, reps: int = 15) -> dict[str, float]:
