@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
 SCRIPT = """
@@ -21,6 +22,7 @@ import torch
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, TensorDataset
 from bridge.engine import Engine
+from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
 
 mode, devices, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -53,9 +55,18 @@ class Module(pl.LightningModule):  # the same training as a plain LightningModul
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
+def evaluate(engine, batch):  # an evaluator's step: no gradients, nothing to train
+    index, xb, yb = batch
+    with torch.no_grad():
+        return model(xb), yb
+
 if mode == "engine":
     state = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options).run(loader, max_epochs=2)
     result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
+    evaluator = Engine(evaluate, trainer_kwargs=options)  # no model: DDP would have nothing to wrap
+    MeanSquaredError().attach(evaluator, "mse")
+    eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
+    result.update(mse=eval_state.metrics["mse"], eval_iterations=eval_state.iteration)
 else:
     trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, **options)
@@ -108,3 +119,11 @@ def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(tmp_p
     for r in (*ranks, *lightning):
         for got, expected in zip(r["weights"], want):
             assert torch.allclose(torch.tensor(got), expected, atol=1e-5)
+    # an evaluator under the same option: its shard (4 of the 8 batches), a metric over all 32 samples
+    torch.manual_seed(0)
+    x = torch.randn(32, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    weight, bias = (torch.tensor(w) for w in ranks[0]["weights"])
+    mse = torch.nn.functional.mse_loss(x @ weight.reshape(1, 3).T + bias, y).item()
+    assert [r["eval_iterations"] for r in ranks] == [4, 4]
+    assert [r["mse"] for r in ranks] == [pytest.approx(mse, rel=1e-5)] * 2

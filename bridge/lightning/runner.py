@@ -34,7 +34,7 @@ from bridge.engine.runners import RunSpec
 from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks, dispatcher, hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
 from bridge.lightning.sharding import shard_run_data
-from bridge.lightning.trainer_ddp import sync_raw_backward, train_shard
+from bridge.lightning.trainer_ddp import no_wrapper_without_gradients, restore_strategy, sync_raw_backward, train_shard
 
 __all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
 
@@ -175,6 +175,8 @@ class _RunCallback(BackpropHooks):
         # the strategy has started its processes: each rank takes its shard of the run's DataLoader
         driver = self._driver
         shard_run_data(driver.engine, driver.loop, trainer.world_size, lambda data: train_shard(trainer, data))
+        if isinstance(pl_module, _RunModule):
+            no_wrapper_without_gradients(trainer.strategy, pl_module)  # an evaluator: DDP would refuse it
 
     def _at(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
         phase = hook.phase
@@ -506,6 +508,7 @@ class TrainerRunner:
             finally:
                 if driver.sync is not None:
                     driver.sync.remove()
+                restore_strategy(trainer.strategy)
                 engine._set_driver(outer_link)
                 if isinstance(spec.model, pl.LightningModule):
                     spec.model.trainer = outer_trainer

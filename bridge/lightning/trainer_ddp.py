@@ -9,7 +9,10 @@ not Lightning's DDP wrapper and ``manual_backward``. So, for the run:
   Lightning does for training), with ``set_epoch`` called on every new pass;
 - :func:`sync_raw_backward`: each forward pass of the user's model, with gradients enabled,
   prepares DDP's reducer for a backward, as Lightning's ``manual_backward`` does, so that
-  a plain ``loss.backward()`` averages gradients over the ranks.
+  a plain ``loss.backward()`` averages gradients over the ranks;
+- :func:`no_wrapper_without_gradients`: an evaluator's module, with nothing to train, is not
+  wrapped in DDP (which refuses such a module); its states are synchronised as Lightning does
+  outside fitting.
 
 Example:
     >>> import torch
@@ -26,14 +29,15 @@ from typing import Any, Optional
 import pytorch_lightning as pl
 import torch
 from lightning_fabric.wrappers import _FabricDataLoader
-from pytorch_lightning.overrides.distributed import prepare_for_backward
+from pytorch_lightning.overrides.distributed import _sync_module_states, prepare_for_backward
+from pytorch_lightning.strategies import DDPStrategy, Strategy
 from pytorch_lightning.trainer.connectors.data_connector import _process_dataloader
 from pytorch_lightning.trainer.states import RunningStage, TrainerFn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from torch.utils.hooks import RemovableHandle
 
-__all__ = ["sync_raw_backward", "train_shard"]
+__all__ = ["no_wrapper_without_gradients", "restore_strategy", "sync_raw_backward", "train_shard"]
 
 
 def train_shard(trainer: pl.Trainer, loader: DataLoader) -> Iterable[Any]:
@@ -60,3 +64,26 @@ def sync_raw_backward(wrapper: Optional[torch.nn.Module], model: Optional[torch.
         prepare_for_backward(wrapper, output)  # does nothing under no_grad (an evaluation)
 
     return model.register_forward_hook(prepare)
+
+
+def no_wrapper_without_gradients(strategy: Strategy, module: pl.LightningModule) -> bool:
+    """Keep a DDP ``strategy`` from wrapping ``module`` when none of its parameters needs a gradient.
+
+    Call it before the strategy's setup (a callback's ``setup`` hook), and
+    :func:`restore_strategy` when the run ends (a strategy object may serve several runs).
+    Returns whether it did.
+    """
+    if not isinstance(strategy, DDPStrategy) or any(p.requires_grad for p in module.parameters()):
+        return False
+
+    def configure_ddp() -> None:  # no gradients to reduce: as Lightning does when not fitting
+        assert strategy.model is not None
+        _sync_module_states(strategy.model)
+
+    strategy.configure_ddp = configure_ddp  # type: ignore[method-assign]  # for this run only
+    return True
+
+
+def restore_strategy(strategy: Strategy) -> None:
+    """Undo :func:`no_wrapper_without_gradients` on ``strategy`` (nothing if it did nothing)."""
+    vars(strategy).pop("configure_ddp", None)
