@@ -179,3 +179,43 @@ def test_trainer_refuses_bad_arguments(kwargs: dict, message: str) -> None:
     model, optimizer = model_and_optimizer()
     with pytest.raises(ValueError, match=message):
         bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, **kwargs)
+
+
+def test_the_helpers_take_the_engines_lightning_options(tmp_path: Any) -> None:
+    import pytorch_lightning as pl
+    from pytorch_lightning.loggers import CSVLogger
+
+    from bridge.metrics import MeanSquaredError
+
+    class Count(pl.Callback):
+        batches = 0
+
+        def on_train_batch_end(self, *args: Any) -> None:
+            self.batches += 1
+
+    count = Count()
+    model, optimizer = model_and_optimizer()
+    logger = CSVLogger(str(tmp_path), name="run", version=0)
+    trainer = bridge_engine.create_supervised_trainer(
+        model, optimizer, nn.functional.mse_loss, trainer_kwargs={"logger": logger, "log_every_n_steps": 1}, callbacks=[count]
+    )
+    evaluator = bridge_engine.create_supervised_evaluator(model, metrics={"mse": MeanSquaredError()}, runner="fabric")
+    trainer.add_event_handler(Events.EPOCH_COMPLETED, lambda e: e.log("val_mse", evaluator.run(data(3)).metrics["mse"]))
+    trainer.run(data(), max_epochs=2)
+    assert count.batches == 18  # the Lightning callback saw every training batch
+    assert trainer.trainer_kwargs == {"logger": logger, "log_every_n_steps": 1}
+    lines = (tmp_path / "run" / "version_0" / "metrics.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,") and "val_mse" in lines[0] and len(lines) == 3  # a row per epoch
+    # the same weights as without the options: they change where the run goes, not what it computes
+    _, plain = train(bridge_engine, {})
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), plain.parameters()))
+
+
+def test_user_options_that_contradict_ignites_arguments_are_refused() -> None:
+    model, optimizer = model_and_optimizer()
+    with pytest.raises(ValueError, match=r"trainer_kwargs \['deterministic'\] contradict .*deterministic"):
+        bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True,
+                                                trainer_kwargs={"deterministic": False})  # fmt: skip
+    trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True,
+                                                      trainer_kwargs={"deterministic": True, "devices": 1})  # fmt: skip
+    assert trainer.trainer_kwargs == {"deterministic": True, "devices": 1}

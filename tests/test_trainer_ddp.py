@@ -21,7 +21,7 @@ warnings.filterwarnings("ignore")
 import torch
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, TensorDataset
-from bridge.engine import Engine
+from bridge.engine import Engine, create_supervised_evaluator, create_supervised_trainer
 from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
 
@@ -67,6 +67,16 @@ if mode == "engine":
     MeanSquaredError().attach(evaluator, "mse")
     eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
     result.update(mse=eval_state.metrics["mse"], eval_iterations=eval_state.iteration)
+elif mode == "supervised":  # Ignite's helpers with the same option
+    prepare = lambda batch, device, non_blocking: (batch[1], batch[2])
+    trainer = create_supervised_trainer(model, optimizer, torch.nn.functional.mse_loss, prepare_batch=prepare,
+                                        trainer_kwargs=options)
+    state = trainer.run(loader, max_epochs=2)
+    evaluator = create_supervised_evaluator(model, metrics={"mse": MeanSquaredError()}, prepare_batch=prepare,
+                                            trainer_kwargs=options)
+    eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
+    result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "mse": eval_state.metrics["mse"],
+              "eval_iterations": eval_state.iteration}
 else:
     trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, **options)
@@ -102,9 +112,15 @@ def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor
     return [p.detach().flatten() for p in model.parameters()]
 
 
-def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(tmp_path: Path) -> None:
-    ranks = run(tmp_path, "engine", 2)
-    lightning = run(tmp_path, "lightning", 2)
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Each mode once on 2 processes (about 10 s each), shared by the tests below."""
+    tmp_path = tmp_path_factory.mktemp("ddp")
+    return {mode: run(tmp_path, mode, 2) for mode in ("engine", "lightning", "supervised")}
+
+
+def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs: dict[str, Any]) -> None:
+    ranks, lightning = runs["engine"], runs["lightning"]
     # each rank: its shard, half the 8 batches per epoch, 2 epochs
     assert [(r["world"], r["epoch_length"], r["iterations"]) for r in ranks] == [(2, 4, 8), (2, 4, 8)]
     for epoch in (0, 1):
@@ -127,3 +143,12 @@ def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(tmp_p
     mse = torch.nn.functional.mse_loss(x @ weight.reshape(1, 3).T + bias, y).item()
     assert [r["eval_iterations"] for r in ranks] == [4, 4]
     assert [r["mse"] for r in ranks] == [pytest.approx(mse, rel=1e-5)] * 2
+
+
+def test_the_supervised_helpers_take_the_same_option(runs: dict[str, Any]) -> None:
+    engine, supervised = runs["engine"], runs["supervised"]
+    assert [(r["epoch_length"], r["iterations"], r["eval_iterations"]) for r in supervised] == [(4, 8, 4)] * 2
+    for a, b in zip(engine, supervised):
+        for got, want in zip(a["weights"], b["weights"]):
+            assert torch.allclose(torch.tensor(got), torch.tensor(want), atol=1e-6)
+        assert a["mse"] == pytest.approx(b["mse"], rel=1e-5)

@@ -9,13 +9,16 @@ for ``amp_mode="amp"``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import torch
 
 from bridge.engine.engine import Engine
 from bridge.utils import convert_tensor
+
+if TYPE_CHECKING:
+    import pytorch_lightning as pl
 
 __all__ = [
     "create_supervised_evaluator",
@@ -135,6 +138,18 @@ def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> 
     return {"precision": "16-mixed", "grad_scaler": grad_scaler}, grad_scaler
 
 
+def _with_users_options(options: dict[str, Any], trainer_kwargs: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    # what Ignite's arguments ask of Lightning, then the user's own options: a clash is an error
+    users = dict(trainer_kwargs or {})
+    clash = sorted(k for k in options if k in users and users[k] != options[k])
+    if clash:
+        raise ValueError(
+            f"trainer_kwargs {clash} contradict what create_supervised_trainer's own arguments (amp_mode, scaler, "
+            f"deterministic) set: {dict((k, options[k]) for k in clash)}. Pass one or the other."
+        )
+    return {**options, **users}
+
+
 def create_supervised_trainer(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -149,6 +164,10 @@ def create_supervised_trainer(
     scaler: Union[bool, torch.amp.GradScaler] = False,
     gradient_accumulation_steps: int = 1,
     model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    *,
+    trainer_kwargs: Optional[Mapping[str, Any]] = None,
+    callbacks: Optional[Iterable[pl.Callback]] = None,
+    runner: str = "trainer",
 ) -> Engine:
     """Ignite's supervised trainer, run by Lightning, firing BackpropEvents.
 
@@ -156,6 +175,8 @@ def create_supervised_trainer(
     optimizer: ``amp_mode="amp"`` becomes Lightning's ``"16-mixed"`` precision plugin
     (with ``scaler`` as its GradScaler, also in ``trainer.state.scaler``), and
     ``deterministic=True`` Lightning's ``deterministic`` option (deterministic algorithms).
+    ``trainer_kwargs``, ``callbacks`` and ``runner`` are the Engine's (e.g.
+    ``trainer_kwargs={"strategy": "ddp", "devices": 2}``).
 
     Example:
         >>> import torch
@@ -169,9 +190,10 @@ def create_supervised_trainer(
         (True, 50)
     """
     _check_accumulation(gradient_accumulation_steps)
-    trainer_kwargs, grad_scaler = _precision_options(device, amp_mode, scaler)
+    options, grad_scaler = _precision_options(device, amp_mode, scaler)
     if deterministic:
-        trainer_kwargs["deterministic"] = True
+        options["deterministic"] = True
+    options = _with_users_options(options, trainer_kwargs)
     update = supervised_training_step(
         model,
         optimizer,
@@ -184,7 +206,8 @@ def create_supervised_trainer(
         gradient_accumulation_steps,
         model_fn,
     )
-    trainer = Engine(update, model=model, optimizers=optimizer, trainer_kwargs=trainer_kwargs)
+    trainer = Engine(update, model=model, optimizers=optimizer, trainer_kwargs=options, callbacks=callbacks,
+                     runner=runner)  # fmt: skip
     if grad_scaler is not None and isinstance(scaler, bool):
         trainer.state.scaler = grad_scaler  # type: ignore[attr-defined]  # as Ignite: the scaler it created
     return trainer
@@ -231,12 +254,17 @@ def create_supervised_evaluator(
     output_transform: Callable[[Any, Any, Any], Any] = lambda x, y, y_pred: (y_pred, y),
     amp_mode: Optional[str] = None,
     model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    *,
+    trainer_kwargs: Optional[Mapping[str, Any]] = None,
+    callbacks: Optional[Iterable[pl.Callback]] = None,
+    runner: str = "trainer",
 ) -> Engine:
     """Ignite's supervised evaluator; each metric in ``metrics`` is attached under its name.
 
     The model is not registered with the evaluator's Trainer, so evaluating in the middle
     of a training run leaves its placement alone. ``amp_mode="amp"`` runs the model under
-    CUDA autocast, as Ignite does.
+    CUDA autocast, as Ignite does. ``trainer_kwargs``, ``callbacks`` and ``runner`` are the
+    Engine's (under ``strategy="ddp"`` each rank evaluates its shard; metrics are global).
 
     Example:
         >>> import torch
@@ -260,7 +288,7 @@ def create_supervised_evaluator(
             with torch.autocast("cuda"):
                 return plain_step(engine, batch)
 
-    evaluator = Engine(evaluate_step)
+    evaluator = Engine(evaluate_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks, runner=runner)
     for name, metric in (metrics or {}).items():
         metric.attach(evaluator, name)
     return evaluator
