@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ loader = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
 options = {"accelerator": "cpu", "strategy": "ddp", "devices": devices} if devices > 1 else {}
 
 def step(engine, batch):  # an unmodified Ignite process function: the user's own model and optimizer
+    if mode == "fail" and idist.get_rank() == 1 and engine.state.iteration == 2:
+        raise RuntimeError("boom on rank 1")
     index, xb, yb = batch
     seen.append(index.tolist())
     optimizer.zero_grad()
@@ -60,7 +63,7 @@ def evaluate(engine, batch):  # an evaluator's step: no gradients, nothing to tr
     with torch.no_grad():
         return model(xb), yb
 
-if mode == "engine":
+if mode in ("engine", "fail"):
     state = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options).run(loader, max_epochs=2)
     result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
     evaluator = Engine(evaluate, trainer_kwargs=options)  # no model: DDP would have nothing to wrap
@@ -88,14 +91,18 @@ with open(f"{out}.{idist.get_rank()}.json", "w") as f:
 """
 
 
-def run(tmp_path: Path, mode: str, devices: int) -> list[dict[str, Any]]:
+def launch(tmp_path: Path, mode: str, devices: int) -> subprocess.CompletedProcess:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     out = tmp_path / f"{mode}{devices}"
-    proc = subprocess.run([sys.executable, str(script), mode, str(devices), str(out)], cwd=tmp_path,
+    return subprocess.run([sys.executable, str(script), mode, str(devices), str(out)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=180)  # fmt: skip
+
+
+def run(tmp_path: Path, mode: str, devices: int) -> list[dict[str, Any]]:
+    proc = launch(tmp_path, mode, devices)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return [json.loads(Path(f"{out}.{rank}.json").read_text()) for rank in range(devices)]
+    return [json.loads((tmp_path / f"{mode}{devices}.{rank}.json").read_text()) for rank in range(devices)]
 
 
 def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor]:
@@ -152,3 +159,12 @@ def test_the_supervised_helpers_take_the_same_option(runs: dict[str, Any]) -> No
         for got, want in zip(a["weights"], b["weights"]):
             assert torch.allclose(torch.tensor(got), torch.tensor(want), atol=1e-6)
         assert a["mse"] == pytest.approx(b["mse"], rel=1e-5)
+
+
+def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:
+    start = time.monotonic()
+    proc = launch(tmp_path, "fail", 2)
+    assert proc.returncode != 0
+    assert "RuntimeError: boom on rank 1" in proc.stderr
+    assert time.monotonic() - start < 60
+    assert not list(tmp_path.glob("fail2.*.json"))  # no rank finished the run
