@@ -22,7 +22,8 @@ warnings.filterwarnings("ignore")
 import torch
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, TensorDataset
-from bridge.engine import Engine, create_supervised_evaluator, create_supervised_trainer
+from bridge.engine import Engine, Events, create_supervised_evaluator, create_supervised_trainer
+from bridge.handlers import ModelCheckpoint
 from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
 
@@ -63,9 +64,16 @@ def evaluate(engine, batch):  # an evaluator's step: no gradients, nothing to tr
     with torch.no_grad():
         return model(xb), yb
 
+saves = []  # the checkpoints this rank wrote
+real_save = torch.save
+torch.save = lambda obj, f, *args, **kwargs: (saves.append(1), real_save(obj, f, *args, **kwargs))[1]
+
 if mode in ("engine", "fail"):
-    state = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options).run(loader, max_epochs=2)
-    result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
+    engine = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options)
+    engine.add_event_handler(Events.EPOCH_COMPLETED, ModelCheckpoint(f"{out}-ckpt", "m", n_saved=None),
+                             {"model": model, "optimizer": optimizer})
+    state = engine.run(loader, max_epochs=2)
+    result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "saves": len(saves)}
     evaluator = Engine(evaluate, trainer_kwargs=options)  # no model: DDP would have nothing to wrap
     MeanSquaredError().attach(evaluator, "mse")
     eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
@@ -120,10 +128,10 @@ def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Each mode once on 2 processes (about 10 s each), shared by the tests below."""
     tmp_path = tmp_path_factory.mktemp("ddp")
-    return {mode: run(tmp_path, mode, 2) for mode in ("engine", "lightning", "supervised")}
+    return {"folder": str(tmp_path), **{mode: run(tmp_path, mode, 2) for mode in ("engine", "lightning", "supervised")}}
 
 
 def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs: dict[str, Any]) -> None:
@@ -150,6 +158,19 @@ def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs:
     mse = torch.nn.functional.mse_loss(x @ weight.reshape(1, 3).T + bias, y).item()
     assert [r["eval_iterations"] for r in ranks] == [4, 4]
     assert [r["mse"] for r in ranks] == [pytest.approx(mse, rel=1e-5)] * 2
+
+
+def test_checkpoints_are_written_by_rank_zero_only_and_load_in_one_process(runs: dict[str, Any]) -> None:
+    ranks = runs["engine"]
+    assert [r["saves"] for r in ranks] == [2, 0]  # one file per epoch, each written once
+    folder = Path(runs["folder"]) / "engine2-ckpt"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["m_checkpoint_4.pt", "m_checkpoint_8.pt"]
+    checkpoint = torch.load(folder / files[-1], weights_only=True)
+    model = torch.nn.Linear(3, 1)
+    model.load_state_dict(checkpoint["model"])  # the user's own module: no DDP "module." prefix
+    for got, want in zip(model.parameters(), ranks[0]["weights"]):
+        assert torch.allclose(got.detach().flatten(), torch.tensor(want))
 
 
 def test_the_supervised_helpers_take_the_same_option(runs: dict[str, Any]) -> None:
