@@ -277,6 +277,15 @@ def is_installed() -> bool:
     return _FINDER in sys.meta_path
 
 
+def _alias_child_processes() -> None:
+    # Processes the script starts (Lightning's DDP launcher, idist.Parallel, torch.multiprocessing)
+    # are new interpreters: bridge/_alias_site/sitecustomize.py installs the alias in each.
+    site_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_alias_site")
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != site_dir]
+    os.environ["PYTHONPATH"] = os.pathsep.join([site_dir, *paths])
+    os.environ["BRIDGE_ALIAS"] = "1"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m bridge.alias SCRIPT [ARGS...]``: run SCRIPT as ``__main__`` on bridge.
 
@@ -302,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     install()
+    _alias_child_processes()
     sys.argv = [script, *args[1:]]
     if not sys.flags.safe_path:  # with -P / PYTHONSAFEPATH python prepends neither directory
         # `python -m` put the working directory first; `python SCRIPT` puts the script's directory.
