@@ -31,8 +31,10 @@ def _step(ticks: Ticks) -> Callable[..., None]:
     return step
 
 
-def _module(ticks: Ticks, manual: bool) -> Any:
-    """A LightningModule whose step only ticks (manual), or also returns a one-element loss (automatic)."""
+def _module(ticks: Ticks, manual: bool, wrapped: bool = False) -> Any:
+    """A LightningModule whose step ticks and, in automatic optimization, returns a one-element
+    loss (so Lightning's backward and optimizer hooks all run); ``wrapped``: a manual step
+    through Lightning's optimizer and ``manual_backward`` on that loss."""
     import pytorch_lightning as pl
     import torch
 
@@ -45,11 +47,15 @@ def _module(ticks: Ticks, manual: bool) -> Any:
 
         def training_step(self, batch: Any, batch_idx: int) -> Any:
             self.tick(batch, batch_idx)
-            # automatic: a one-element loss, so Lightning's backward and optimizer hooks all run
+            if wrapped:
+                optimizer = self.optimizers()
+                optimizer.zero_grad()
+                self.manual_backward(self.weight.sum())
+                optimizer.step()
             return None if manual else self.weight.sum()
 
         def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1) if self.automatic_optimization else []
+            return torch.optim.SGD(self.parameters(), lr=0.1) if wrapped or not manual else []
 
     return Module()
 
@@ -107,6 +113,24 @@ def _bridge(runner: str) -> Callable[[Batches, Ticks], None]:
     return run
 
 
+def _bridge_lightning_opt(data: Batches, ticks: Ticks) -> None:
+    import torch
+
+    from bridge.engine import Engine
+
+    model = torch.nn.Module()
+    model.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def step(engine: Any, batch: Any) -> None:  # pl_manual's step, as a process function
+        ticks.append(time.perf_counter())
+        optimizer = engine.optimizers[0]
+        optimizer.zero_grad()
+        engine.manual_backward(model.weight.sum())
+        optimizer.step()
+
+    Engine(step, model=model, optimizers=torch.optim.SGD(model.parameters(), lr=0.1)).run(data)
+
+
 def _bridge_lightning_trainer(data: Batches, ticks: Ticks) -> None:
     from bridge.lightning import create_lightning_trainer
 
@@ -121,6 +145,8 @@ SHARE_RUNNERS: dict[str, Callable[[Batches, Ticks], None]] = {
     "pl_manual_raw": lambda data, ticks: _fit(_module(ticks, manual=True), data, []),
     "bridge_engine": _bridge("trainer"),
     "pl_manual_raw (A/A control)": lambda data, ticks: _fit(_module(ticks, manual=True), data, []),
+    "pl_manual": lambda data, ticks: _fit(_module(ticks, manual=True, wrapped=True), data, []),
+    "bridge_engine_lightning_opt": _bridge_lightning_opt,
     "pl_auto": lambda data, ticks: _fit(_module(ticks, manual=False), data, []),
     "bridge_lightning_trainer": _bridge_lightning_trainer,
     "pl_auto (A/A control)": lambda data, ticks: _fit(_module(ticks, manual=False), data, []),
@@ -128,7 +154,7 @@ SHARE_RUNNERS: dict[str, Callable[[Batches, Ticks], None]] = {
     "bridge_callback": lambda data, ticks: _fit(_module(ticks, manual=False), data, [_engine_callback()]),
 }
 
-#: bridge runner -> its baseline here (the Lightning-wrapped optimizer has no do-nothing form)
+#: bridge runner -> its baseline, as in ``PAIRS``, plus the A/A controls
 SHARE_PAIRS = {name: base for name, base in PAIRS.items() if name in SHARE_RUNNERS}
 SHARE_PAIRS.update({"pl_manual_raw (A/A control)": "pl_manual_raw", "pl_auto (A/A control)": "pl_auto"})
 
