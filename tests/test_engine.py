@@ -379,7 +379,7 @@ def test_a_model_left_in_eval_mode_by_an_evaluator_does_not_make_lightning_warn(
 def test_external_callback_factories_are_loaded_only_when_installed(monkeypatch: Any) -> None:
     from pytorch_lightning.trainer.connectors import callback_connector
 
-    import bridge.lightning.runner as runner
+    import bridge.lightning.run_setup as runner
 
     class FromFactory(pl.Callback):
         pass

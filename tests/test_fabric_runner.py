@@ -177,7 +177,7 @@ def test_lightning_callbacks_and_modules_need_the_trainer_runner() -> None:
 def test_fabric_skips_the_callback_factory_scan_when_none_is_installed(monkeypatch: Any) -> None:
     import lightning_fabric.fabric as fabric_module
 
-    import bridge.lightning.runner as runner
+    import bridge.lightning.run_setup as runner
 
     calls: list[str] = []
 

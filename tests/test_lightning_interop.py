@@ -471,7 +471,7 @@ def test_lightning_runs_on_the_models_device_unless_told_otherwise() -> None:
 def test_model_and_optimizer_state_go_back_where_they_were() -> None:
     # Lightning's teardown moves the module and optimizer state to the CPU; the runner moves
     # them back to the device they were on before the run ("meta" stands for a GPU here).
-    from bridge.lightning.runner import restore_placement
+    from bridge.lightning.run_setup import restore_placement
 
     model = nn.Linear(2, 2)
     optimizer = torch.optim.Adam(model.parameters())

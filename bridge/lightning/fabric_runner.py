@@ -56,7 +56,7 @@ from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
-from bridge.lightning.runner import (
+from bridge.lightning.run_setup import (
     cheap_init,
     model_accelerator,
     placement,

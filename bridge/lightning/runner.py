@@ -10,19 +10,13 @@ skip the step, end the epoch, stop the Trainer).
 from __future__ import annotations
 
 import functools
-import importlib.metadata
-import itertools
-import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from types import ModuleType
 from typing import Any, Optional
 
 import pytorch_lightning as pl
-import torch
-from pytorch_lightning.plugins import MixedPrecision
 from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
@@ -31,8 +25,17 @@ from torch.utils.hooks import RemovableHandle
 from bridge.engine.engine import Engine
 from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import RunSpec
-from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks, dispatcher, hooks
+from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
+from bridge.lightning.module_dispatch import alone, dispatched_by_module
+from bridge.lightning.run_setup import (
+    cheap_init,
+    model_accelerator,
+    placement,
+    quiet_lightning,
+    restore_placement,
+    with_grad_scaler,
+)
 from bridge.lightning.sharding import shard_run_data
 from bridge.lightning.trainer_ddp import no_wrapper_without_gradients, restore_strategy, sync_raw_backward, train_shard
 
@@ -263,190 +266,11 @@ def _driven_by(module: pl.LightningModule, driver: _RunDriver, link: LightningLi
         del module.training_step, module.on_train_batch_start
 
 
-# The callback hooks Lightning calls every iteration, on each callback and then on the module,
-# every call through its profiler.
-_PER_ITERATION = tuple(
-    row for row in hooks("fit", "backprop", where="callback")
-    if row.loop == "backprop" or row.phase in (Phase.ITERATION_START, Phase.ITERATION_END)
-)  # fmt: skip
-
-
-def _alone(callback: pl.Callback, trainer: pl.Trainer, module: pl.LightningModule) -> bool:
-    # configure_callbacks adds callbacks when fit starts: they could run between ours and the module's
-    callbacks = trainer.callbacks  # type: ignore[attr-defined]  # set by Lightning's callback connector
-    return callbacks == [callback] and not is_overridden("configure_callbacks", module)
-
-
-@contextmanager
-def _dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl.LightningModule) -> Iterator[None]:
-    """For one run, the module's per-iteration hooks call ``callback``'s, and Lightning skips the callback's.
-
-    When ``callback`` is the Trainer's only one, calling it first from the module's hook keeps
-    Lightning's order (callbacks, then the module) and saves one profiled Lightning hook call per
-    hook and iteration. Lightning skips a callback hook that is not callable: the callback's are
-    set to None. Instance attributes, restored afterwards (the module's class is untouched).
-    """
-    shadowed = {row.name: module.__dict__.get(row.name) for row in _PER_ITERATION}
-    for row in _PER_ITERATION:
-        dispatch = functools.partial(dispatcher(callback, row.name), trainer, module)
-        if row.name in module.__dict__ or getattr(type(module), row.name) is not getattr(pl.LightningModule, row.name):
-            module.__dict__[row.name] = _module_hook(dispatch, getattr(module, row.name))
-        else:  # Lightning's own hook does nothing: the dispatch alone stands for it
-            module.__dict__[row.name] = dispatch
-        setattr(callback, row.name, None)
-    try:
-        yield
-    finally:
-        for name, previous in shadowed.items():
-            delattr(callback, name)
-            if previous is None:
-                del module.__dict__[name]
-            else:
-                module.__dict__[name] = previous
-
-
-def _module_hook(callback_hook: Callable[..., None], module_hook: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(module_hook)
-    def hook(*args: Any) -> Any:
-        callback_hook(*args)
-        return module_hook(*args)
-
-    return hook
-
-
-@contextmanager
-def quiet_lightning() -> Iterator[None]:
-    """Lightning's info messages (device summary, tips, 'fit stopped') are off during an Engine run.
-
-    Example:
-        >>> with quiet_lightning():
-        ...     logging.getLogger("lightning_fabric").getEffectiveLevel() >= logging.WARNING
-        True
-    """
-    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
-    saved = [(logger, logger.level) for logger in loggers]
-    for logger in loggers:
-        if logger.level in (logging.NOTSET, logging.INFO):
-            logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in saved:
-            logger.setLevel(level)
-
-
-def placement(model: Optional[torch.nn.Module]) -> Optional[torch.device]:
-    """The device of ``model``'s first parameter or buffer (None without model or tensors).
-
-    Example:
-        >>> placement(torch.nn.Linear(1, 1)), placement(None)
-        (device(type='cpu'), None)
-    """
-    tensor = next(itertools.chain(model.parameters(), model.buffers()), None) if model is not None else None
-    return tensor.device if tensor is not None else None
-
-
-def with_grad_scaler(kwargs: dict[str, Any], plugin: type = MixedPrecision) -> dict[str, Any]:
-    """``grad_scaler=`` (bridge's option, e.g. Ignite's ``amp_mode="amp"``) as Lightning's fp16
-    mixed-precision ``plugin`` (the Trainer's, or Fabric's), scaling the loss with that scaler.
-
-    Example:
-        >>> import warnings
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore")  # no CUDA here: the scaler disables itself
-        ...     options = with_grad_scaler({"grad_scaler": torch.amp.GradScaler("cuda"), "precision": "16-mixed"})
-        >>> sorted(options), options["plugins"][0].precision
-        (['plugins'], '16-mixed')
-    """
-    scaler = kwargs.pop("grad_scaler")
-    precision = kwargs.pop("precision", "16-mixed")
-    if not isinstance(scaler, torch.amp.GradScaler):
-        raise TypeError(f"trainer_kwargs['grad_scaler'] must be a torch.amp.GradScaler; got {scaler!r}.")
-    if str(precision) not in ("16-mixed", "16"):
-        raise ValueError(
-            f"trainer_kwargs['grad_scaler'] needs precision='16-mixed' (the only one that scales the loss); "
-            f"got precision={precision!r}."
-        )
-    plugins = kwargs.get("plugins") or []
-    plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
-    kwargs["plugins"] = [*plugins, plugin("16-mixed", "cuda", scaler=scaler)]
-    return kwargs
-
-
-def model_accelerator(spec: RunSpec) -> dict[str, Any]:
-    """With no ``accelerator`` given, a model on a GPU makes the run use that GPU.
-
-    Lightning puts a registered model on the run's accelerator: by default the one the user chose.
-
-    Example:
-        >>> from bridge.engine import Engine
-        >>> model_accelerator(Engine(lambda e, b: b, model=torch.nn.Linear(1, 1))._run_spec())
-        {}
-    """
-    device = placement(spec.model)
-    if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
-        return {"accelerator": "cuda", "devices": [device.index or 0]}
-    return {}
-
-
 def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
     kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs, **model_accelerator(spec)}
     if "grad_scaler" in kwargs:
         kwargs = with_grad_scaler(kwargs)
     return kwargs
-
-
-def restore_placement(model: Optional[torch.nn.Module], device: Optional[torch.device], optimizers: list[Any]) -> None:
-    """Put the model (and its optimizers' state) back on ``device``, where the user had it.
-
-    Lightning moves the module and optimizer state to the CPU when a fit ends; an Ignite
-    user's model stays where they put it (an evaluator run after training, a nested run).
-
-    Example:
-        >>> model = torch.nn.Linear(1, 1)
-        >>> restore_placement(model, torch.device("cpu"), [])  # already there: nothing to do
-        >>> placement(model)
-        device(type='cpu')
-    """
-    if model is None or device is None or placement(model) == device:
-        return
-    model.to(device)
-    for optimizer in optimizers:
-        for state in optimizer.state.values():
-            for key, value in state.items():
-                if isinstance(value, torch.Tensor) and key != "step":
-                    state[key] = value.to(device)
-
-
-# entry-point group -> whether any installed package registers a callback factory in it
-_has_callback_factories: dict[str, bool] = {}
-
-
-@contextmanager
-def cheap_init(module: ModuleType, group: str) -> Iterator[None]:
-    """Skip Lightning's scan of installed packages for callback factories of ``group`` when none exist.
-
-    ``pl.Trainer.__init__`` and ``Fabric.__init__`` read every installed distribution's entry
-    points (``module._load_external_callbacks(group)``): about half of an Engine run's setup, paid
-    again by every nested evaluator run. Whether ``group`` has any factory is looked up once per
-    process; if one does, Lightning loads it as usual.
-
-    Example:
-        >>> from pytorch_lightning.trainer.connectors import callback_connector
-        >>> with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"):
-        ...     trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
-    """
-    if group not in _has_callback_factories:
-        _has_callback_factories[group] = bool(importlib.metadata.entry_points(group=group))
-    if _has_callback_factories[group]:
-        yield
-        return
-    original = getattr(module, "_load_external_callbacks")  # noqa: B009 (a module's private name)
-    setattr(module, "_load_external_callbacks", lambda group: [])
-    try:
-        yield
-    finally:
-        setattr(module, "_load_external_callbacks", original)
 
 
 class TrainerRunner:
@@ -492,8 +316,8 @@ class TrainerRunner:
                 with ExitStack() as run_scope:
                     if fit_module is not None:
                         run_scope.enter_context(_driven_by(module, driver, link))
-                    if _alone(callback, trainer, module):
-                        run_scope.enter_context(_dispatched_by_module(callback, trainer, module))
+                    if alone(callback, trainer, module):
+                        run_scope.enter_context(dispatched_by_module(callback, trainer, module))
                     # a module's validation_step is an evaluator Engine's business: an empty val loader
                     # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
                     val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None

@@ -1,0 +1,154 @@
+"""What both runners set up around an Engine run: quiet Lightning, the model's device, the
+fp16 scaler option, and a Lightning constructor without its per-instance package scan.
+
+Example:
+    >>> import torch
+    >>> placement(torch.nn.Linear(1, 1))
+    device(type='cpu')
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import itertools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any, Optional
+
+import torch
+from pytorch_lightning.plugins import MixedPrecision
+
+from bridge.engine.runners import RunSpec
+
+__all__ = ["cheap_init", "model_accelerator", "placement", "quiet_lightning", "restore_placement", "with_grad_scaler"]
+
+
+@contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Lightning's info messages (device summary, tips, 'fit stopped') are off during an Engine run.
+
+    Example:
+        >>> with quiet_lightning():
+        ...     logging.getLogger("lightning_fabric").getEffectiveLevel() >= logging.WARNING
+        True
+    """
+    loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        if logger.level in (logging.NOTSET, logging.INFO):
+            logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def placement(model: Optional[torch.nn.Module]) -> Optional[torch.device]:
+    """The device of ``model``'s first parameter or buffer (None without model or tensors).
+
+    Example:
+        >>> placement(torch.nn.Linear(1, 1)), placement(None)
+        (device(type='cpu'), None)
+    """
+    tensor = next(itertools.chain(model.parameters(), model.buffers()), None) if model is not None else None
+    return tensor.device if tensor is not None else None
+
+
+def with_grad_scaler(kwargs: dict[str, Any], plugin: type = MixedPrecision) -> dict[str, Any]:
+    """``grad_scaler=`` (bridge's option, e.g. Ignite's ``amp_mode="amp"``) as Lightning's fp16
+    mixed-precision ``plugin`` (the Trainer's, or Fabric's), scaling the loss with that scaler.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # no CUDA here: the scaler disables itself
+        ...     options = with_grad_scaler({"grad_scaler": torch.amp.GradScaler("cuda"), "precision": "16-mixed"})
+        >>> sorted(options), options["plugins"][0].precision
+        (['plugins'], '16-mixed')
+    """
+    scaler = kwargs.pop("grad_scaler")
+    precision = kwargs.pop("precision", "16-mixed")
+    if not isinstance(scaler, torch.amp.GradScaler):
+        raise TypeError(f"trainer_kwargs['grad_scaler'] must be a torch.amp.GradScaler; got {scaler!r}.")
+    if str(precision) not in ("16-mixed", "16"):
+        raise ValueError(
+            f"trainer_kwargs['grad_scaler'] needs precision='16-mixed' (the only one that scales the loss); "
+            f"got precision={precision!r}."
+        )
+    plugins = kwargs.get("plugins") or []
+    plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+    kwargs["plugins"] = [*plugins, plugin("16-mixed", "cuda", scaler=scaler)]
+    return kwargs
+
+
+def model_accelerator(spec: RunSpec) -> dict[str, Any]:
+    """With no ``accelerator`` given, a model on a GPU makes the run use that GPU.
+
+    Lightning puts a registered model on the run's accelerator: by default the one the user chose.
+
+    Example:
+        >>> from bridge.engine import Engine
+        >>> model_accelerator(Engine(lambda e, b: b, model=torch.nn.Linear(1, 1))._run_spec())
+        {}
+    """
+    device = placement(spec.model)
+    if device is not None and device.type == "cuda" and "accelerator" not in spec.trainer_kwargs:
+        return {"accelerator": "cuda", "devices": [device.index or 0]}
+    return {}
+
+
+def restore_placement(model: Optional[torch.nn.Module], device: Optional[torch.device], optimizers: list[Any]) -> None:
+    """Put the model (and its optimizers' state) back on ``device``, where the user had it.
+
+    Lightning moves the module and optimizer state to the CPU when a fit ends; an Ignite
+    user's model stays where they put it (an evaluator run after training, a nested run).
+
+    Example:
+        >>> model = torch.nn.Linear(1, 1)
+        >>> restore_placement(model, torch.device("cpu"), [])  # already there: nothing to do
+        >>> placement(model)
+        device(type='cpu')
+    """
+    if model is None or device is None or placement(model) == device:
+        return
+    model.to(device)
+    for optimizer in optimizers:
+        for state in optimizer.state.values():
+            for key, value in state.items():
+                if isinstance(value, torch.Tensor) and key != "step":
+                    state[key] = value.to(device)
+
+
+# entry-point group -> whether any installed package registers a callback factory in it
+_has_callback_factories: dict[str, bool] = {}
+
+
+@contextmanager
+def cheap_init(module: ModuleType, group: str) -> Iterator[None]:
+    """Skip Lightning's scan of installed packages for callback factories of ``group`` when none exist.
+
+    ``pl.Trainer.__init__`` and ``Fabric.__init__`` read every installed distribution's entry
+    points (``module._load_external_callbacks(group)``): about half of an Engine run's setup, paid
+    again by every nested evaluator run. Whether ``group`` has any factory is looked up once per
+    process; if one does, Lightning loads it as usual.
+
+    Example:
+        >>> import pytorch_lightning as pl
+        >>> from pytorch_lightning.trainer.connectors import callback_connector
+        >>> with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"):
+        ...     trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    """
+    if group not in _has_callback_factories:
+        _has_callback_factories[group] = bool(importlib.metadata.entry_points(group=group))
+    if _has_callback_factories[group]:
+        yield
+        return
+    original = getattr(module, "_load_external_callbacks")  # noqa: B009 (a module's private name)
+    setattr(module, "_load_external_callbacks", lambda group: [])
+    try:
+        yield
+    finally:
+        setattr(module, "_load_external_callbacks", original)
