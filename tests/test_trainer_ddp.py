@@ -24,6 +24,7 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader, TensorDataset
 from bridge.engine import Engine, Events, create_supervised_evaluator, create_supervised_trainer
 from bridge.handlers import ModelCheckpoint
+from bridge.lightning import EngineCallback, create_lightning_trainer
 from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
 
@@ -56,6 +57,9 @@ class Module(pl.LightningModule):  # the same training as a plain LightningModul
         index, xb, yb = batch
         seen.append(index.tolist())
         return torch.nn.functional.mse_loss(self.model(xb), yb)
+    def validation_step(self, batch, batch_idx):
+        index, xb, yb = batch
+        return self.model(xb), yb
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
@@ -88,6 +92,20 @@ elif mode == "supervised":  # Ignite's helpers with the same option
     eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
     result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "mse": eval_state.metrics["mse"],
               "eval_iterations": eval_state.iteration}
+elif mode == "module":  # create_lightning_trainer on the same LightningModule
+    state = create_lightning_trainer(Module(), trainer_kwargs=options).run(loader, max_epochs=2)
+    result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
+elif mode == "callback":  # Ignite handlers and a metric on a plain pl.Trainer's loops
+    callback = EngineCallback()
+    MeanSquaredError().attach(callback.validation, "mse")
+    ranks_iterations = []
+    callback.train.add_event_handler(Events.EPOCH_COMPLETED, lambda e: ranks_iterations.append(e.state.iteration))
+    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, num_sanity_val_steps=0, callbacks=[callback], **options)
+    val = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
+    trainer.fit(Module(), loader, val)
+    result = {"iterations": trainer.global_step, "epoch_iterations": ranks_iterations,
+              "mse": callback.validation.state.metrics["mse"], "val_iterations": callback.validation.state.iteration}
 else:
     trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, **options)
@@ -131,7 +149,8 @@ def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Each mode once on 2 processes (about 10 s each), shared by the tests below."""
     tmp_path = tmp_path_factory.mktemp("ddp")
-    return {"folder": str(tmp_path), **{mode: run(tmp_path, mode, 2) for mode in ("engine", "lightning", "supervised")}}
+    modes = ("engine", "lightning", "supervised", "module", "callback")
+    return {"folder": str(tmp_path), **{mode: run(tmp_path, mode, 2) for mode in modes}}
 
 
 def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs: dict[str, Any]) -> None:
@@ -189,3 +208,22 @@ def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:
     assert "RuntimeError: boom on rank 1" in proc.stderr
     assert time.monotonic() - start < 60
     assert not list(tmp_path.glob("fail2.*.json"))  # no rank finished the run
+
+
+def test_create_lightning_trainer_and_engine_callback_on_two_processes(runs: dict[str, Any]) -> None:
+    lightning, module, callback = runs["lightning"], runs["module"], runs["callback"]
+    # create_lightning_trainer: the batches and weights of the same module in Lightning's own DDP
+    assert [(r["epoch_length"], r["iterations"]) for r in module] == [(4, 8), (4, 8)]
+    assert [r["seen"] for r in module] == [r["seen"] for r in lightning]
+    for ours, theirs in zip(module, lightning):
+        for a, b in zip(ours["weights"], theirs["weights"]):
+            assert torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-6)
+    # EngineCallback: handlers fire on every rank with the rank's own state; the metric is global
+    assert [r["epoch_iterations"] for r in callback] == [[4, 8], [4, 8]]
+    assert [r["val_iterations"] for r in callback] == [4, 4]
+    torch.manual_seed(0)
+    x = torch.randn(32, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    weight, bias = (torch.tensor(w) for w in callback[0]["weights"])
+    mse = torch.nn.functional.mse_loss(x @ weight.reshape(1, 3).T + bias, y).item()
+    assert [r["mse"] for r in callback] == [pytest.approx(mse, rel=1e-5)] * 2
