@@ -53,3 +53,23 @@ def test_faq_example_prints_what_pytorch_ignite_prints(tmp_path: Path, capsys: A
     assert bridge_lines == ignite_lines
     assert bridge_lines[-1].startswith("stopped after") and "best_model_" in bridge_lines[-1]
     assert sorted(p.name for p in (tmp_path / "bridge").iterdir()) == sorted(p.name for p in (tmp_path / "ignite").iterdir())
+
+
+def test_ddp_digits_example_scales_with_one_option() -> None:
+    """2 CPU processes: rank 0 prints each line once, each rank runs half the batches, the model
+    learns, and the Fabric runner gives the very same numbers as the Trainer runner."""
+    import subprocess
+    import sys
+
+    def run(runner: str) -> list[str]:
+        proc = subprocess.run([sys.executable, str(EXAMPLES / "ddp_digits.py"), "--devices", "2", "--epochs", "2",
+                               "--runner", runner], capture_output=True, text=True, timeout=180)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "Warning" not in proc.stderr, proc.stderr[-3000:]  # Lightning's tips and warnings stay quiet
+        return proc.stdout.splitlines()
+
+    lines = run("trainer")
+    assert [line.split()[:4] for line in lines[:2]] == [["epoch", "1", "23", "iterations"], ["epoch", "2", "23", "iterations"]]
+    assert lines[2:] == ["2 process(es), 46 iterations on each"]
+    assert float(lines[1].split()[8]) > 0.85  # val accuracy over the whole validation set
+    assert run("fabric") == lines

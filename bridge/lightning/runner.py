@@ -196,7 +196,7 @@ class _RunCallback(BackpropHooks):
                 driver.sync = sync_raw_backward(trainer.strategy.model, getattr(pl_module, "model", None))
         driver.at(phase)
         if phase is Phase.EPOCH_END:
-            _log_metrics(driver.engine)
+            _log_metrics(driver.engine, sync=trainer.world_size > 1)
         elif phase is Phase.RUN_END:
             driver.steps.stop()
 
@@ -204,12 +204,13 @@ class _RunCallback(BackpropHooks):
         self._driver.steps.stop()
 
 
-def _log_metrics(engine: Engine) -> None:
+def _log_metrics(engine: Engine, sync: bool) -> None:
     # Numbers in state.metrics (Ignite metrics write them at EPOCH_COMPLETED) reach Lightning's
     # loggers and callback_metrics, so one trainer_kwargs={"logger": ...} gives an Ignite script a log.
+    # On several processes Ignite's metrics are already global: Lightning's mean over the ranks keeps them.
     for name, value in engine.state.metrics.items():
         if is_scalar(value):
-            engine.log(name, value, on_step=False, on_epoch=True)
+            engine.log(name, value, on_step=False, on_epoch=True, sync_dist=sync)
 
 
 class _RunModule(pl.LightningModule):
