@@ -281,12 +281,12 @@ def test_data_that_cannot_be_sharded_warns_once() -> None:
 
 
 def test_a_multi_process_run_ends_its_process_group_at_exit_once(monkeypatch: Any) -> None:
-    from bridge.lightning import fabric_runner
+    from bridge.lightning import run_setup
 
     registered: list[Any] = []
-    monkeypatch.setattr(fabric_runner.atexit, "register", registered.append)
-    monkeypatch.setattr(fabric_runner, "_registered_exit", False)
-    fabric_runner._end_process_group_at_exit()
-    fabric_runner._end_process_group_at_exit()
-    assert registered == [fabric_runner._destroy_process_group]
-    fabric_runner._destroy_process_group()  # no process group here: nothing to do, no error
+    monkeypatch.setattr(run_setup.atexit, "register", registered.append)
+    monkeypatch.setattr(run_setup, "_registered_exit", False)
+    run_setup.end_process_group_at_exit()
+    run_setup.end_process_group_at_exit()
+    assert registered == [run_setup._destroy_process_group]
+    run_setup._destroy_process_group()  # no process group here: nothing to do, no error

@@ -111,8 +111,11 @@ else:
                          enable_model_summary=False, **options)
     trainer.fit(Module(), loader)
     result = {"iterations": trainer.global_step}
-with open(f"{out}.{idist.get_rank()}.json", "w") as f:
-    json.dump({**result, "world": idist.get_world_size(), "seen": seen,
+rank, world = idist.get_rank(), idist.get_world_size()
+if mode in ("lightning", "callback"):  # a plain Lightning script ends its process group itself
+    torch.distributed.destroy_process_group()
+with open(f"{out}.{rank}.json", "w") as f:
+    json.dump({**result, "world": world, "seen": seen,
                "weights": [p.detach().flatten().tolist() for p in model.parameters()]}, f)
 """
 

@@ -39,7 +39,6 @@ Example:
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -58,6 +57,7 @@ from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
 from bridge.lightning.run_setup import (
     cheap_init,
+    end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
@@ -76,26 +76,6 @@ FABRIC_OPTIONS = ("accelerator", "strategy", "devices", "num_nodes", "precision"
 # the backprop rows of the hook table: the same events as under the pl.Trainer runner
 _BACKWARD = hook("on_before_backward").events, hook("on_after_backward").events
 _STEP = hook("on_before_optimizer_step").events, hook("LightningOptimizer.step").events
-
-
-_registered_exit = False
-
-
-def _end_process_group_at_exit() -> None:
-    """Destroy the process group Fabric made when the interpreter exits.
-
-    Later runs use the group, so it stays up until then. Left to the interpreter's shutdown, gloo's
-    threads can abort the process ("terminate called without an active exception").
-    """
-    global _registered_exit
-    if not _registered_exit:
-        _registered_exit = True
-        atexit.register(_destroy_process_group)
-
-
-def _destroy_process_group() -> None:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
 
 
 def _fabric_kwargs(spec: RunSpec) -> dict[str, Any]:
@@ -207,7 +187,7 @@ class FabricRunner:
                 )
             fabric.launch()  # several processes: the other ranks start here; later runs find them started
         if fabric.world_size > 1:
-            _end_process_group_at_exit()
+            end_process_group_at_exit()
         module = fabric.setup_module(spec.model) if spec.model is not None else None
         raw = _optimizers(spec.optimizers)
         wrapped = list(fabric.setup_optimizers(*raw)) if len(raw) > 1 else [fabric.setup_optimizers(*raw)] if raw else []

@@ -1,5 +1,6 @@
 """What both runners set up around an Engine run: quiet Lightning, the model's device, the
-fp16 scaler option, and a Lightning constructor without its per-instance package scan.
+fp16 scaler option, a Lightning constructor without its per-instance package scan, and the
+end of a multi-process run's process group.
 
 Example:
     >>> import torch
@@ -9,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import itertools
 import logging
@@ -22,7 +24,15 @@ from pytorch_lightning.plugins import MixedPrecision
 
 from bridge.engine.runners import RunSpec
 
-__all__ = ["cheap_init", "model_accelerator", "placement", "quiet_lightning", "restore_placement", "with_grad_scaler"]
+__all__ = [
+    "cheap_init",
+    "end_process_group_at_exit",
+    "model_accelerator",
+    "placement",
+    "quiet_lightning",
+    "restore_placement",
+    "with_grad_scaler",
+]
 
 
 @contextmanager
@@ -152,3 +162,27 @@ def cheap_init(module: ModuleType, group: str) -> Iterator[None]:
         yield
     finally:
         setattr(module, "_load_external_callbacks", original)
+
+
+_registered_exit = False
+
+
+def end_process_group_at_exit() -> None:
+    """Destroy the process group of a multi-process run when the interpreter exits.
+
+    Later runs use the group, so it stays up until then. Left to the interpreter's shutdown,
+    gloo's threads can abort the process ("terminate called without an active exception").
+    Registered once per process.
+
+    Example:
+        >>> end_process_group_at_exit()  # no process group here: at exit, nothing to destroy
+    """
+    global _registered_exit
+    if not _registered_exit:
+        _registered_exit = True
+        atexit.register(_destroy_process_group)
+
+
+def _destroy_process_group() -> None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()

@@ -30,6 +30,7 @@ from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is
 from bridge.lightning.module_dispatch import alone, dispatched_by_module
 from bridge.lightning.run_setup import (
     cheap_init,
+    end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
@@ -177,6 +178,8 @@ class _RunCallback(BackpropHooks):
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         # the strategy has started its processes: each rank takes its shard of the run's DataLoader
         driver = self._driver
+        if trainer.world_size > 1:
+            end_process_group_at_exit()
         shard_run_data(driver.engine, driver.loop, trainer.world_size, lambda data: train_shard(trainer, data))
         if isinstance(pl_module, _RunModule):
             no_wrapper_without_gradients(trainer.strategy, pl_module)  # an evaluator: DDP would refuse it
