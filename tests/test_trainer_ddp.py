@@ -28,15 +28,11 @@ from bridge.lightning import EngineCallback, create_lightning_trainer
 from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
 
-mode, devices, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-torch.manual_seed(0)
-x = torch.randn(32, 3)
-y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
-model = torch.nn.Linear(3, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-seen = []
-loader = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
+modes, devices, out = sys.argv[1].split(","), int(sys.argv[2]), sys.argv[3]
 options = {"accelerator": "cpu", "strategy": "ddp", "devices": devices} if devices > 1 else {}
+saves = []  # the checkpoints this rank wrote
+real_save = torch.save
+torch.save = lambda obj, f, *args, **kwargs: (saves.append(1), real_save(obj, f, *args, **kwargs))[1]
 
 def step(engine, batch):  # an unmodified Ignite process function: the user's own model and optimizer
     if mode == "fail" and idist.get_rank() == 1 and engine.state.iteration == 2:
@@ -68,70 +64,75 @@ def evaluate(engine, batch):  # an evaluator's step: no gradients, nothing to tr
     with torch.no_grad():
         return model(xb), yb
 
-saves = []  # the checkpoints this rank wrote
-real_save = torch.save
-torch.save = lambda obj, f, *args, **kwargs: (saves.append(1), real_save(obj, f, *args, **kwargs))[1]
-
-if mode in ("engine", "fail"):
-    engine = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options)
-    engine.add_event_handler(Events.EPOCH_COMPLETED, ModelCheckpoint(f"{out}-ckpt", "m", n_saved=None),
-                             {"model": model, "optimizer": optimizer})
-    state = engine.run(loader, max_epochs=2)
-    result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "saves": len(saves)}
-    evaluator = Engine(evaluate, trainer_kwargs=options)  # no model: DDP would have nothing to wrap
-    MeanSquaredError().attach(evaluator, "mse")
-    eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
-    result.update(mse=eval_state.metrics["mse"], eval_iterations=eval_state.iteration)
-elif mode == "supervised":  # Ignite's helpers with the same option
-    prepare = lambda batch, device, non_blocking: (batch[1], batch[2])
-    trainer = create_supervised_trainer(model, optimizer, torch.nn.functional.mse_loss, prepare_batch=prepare,
-                                        trainer_kwargs=options)
-    state = trainer.run(loader, max_epochs=2)
-    evaluator = create_supervised_evaluator(model, metrics={"mse": MeanSquaredError()}, prepare_batch=prepare,
-                                            trainer_kwargs=options)
-    eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
-    result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "mse": eval_state.metrics["mse"],
-              "eval_iterations": eval_state.iteration}
-elif mode == "module":  # create_lightning_trainer on the same LightningModule
-    state = create_lightning_trainer(Module(), trainer_kwargs=options).run(loader, max_epochs=2)
-    result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
-elif mode == "callback":  # Ignite handlers and a metric on a plain pl.Trainer's loops
-    callback = EngineCallback()
-    MeanSquaredError().attach(callback.validation, "mse")
-    ranks_iterations = []
-    callback.train.add_event_handler(Events.EPOCH_COMPLETED, lambda e: ranks_iterations.append(e.state.iteration))
-    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, callbacks=[callback], **options)
-    val = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
-    trainer.fit(Module(), loader, val)
-    result = {"iterations": trainer.global_step, "epoch_iterations": ranks_iterations,
-              "mse": callback.validation.state.metrics["mse"], "val_iterations": callback.validation.state.iteration}
-else:
-    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, **options)
-    trainer.fit(Module(), loader)
-    result = {"iterations": trainer.global_step}
-rank, world = idist.get_rank(), idist.get_world_size()
-if mode in ("lightning", "callback"):  # a plain Lightning script ends its process group itself
+for mode in modes:  # each mode from the same start: data, model and optimizer
+  torch.manual_seed(0)
+  x = torch.randn(32, 3)
+  y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+  model = torch.nn.Linear(3, 1)
+  optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+  seen = []
+  loader = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
+  if mode in ("engine", "fail"):
+      engine = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options)
+      engine.add_event_handler(Events.EPOCH_COMPLETED, ModelCheckpoint(f"{out}-{mode}-ckpt", "m", n_saved=None),
+                               {"model": model, "optimizer": optimizer})
+      state = engine.run(loader, max_epochs=2)
+      result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "saves": len(saves)}
+      saves.clear()
+      evaluator = Engine(evaluate, trainer_kwargs=options)  # no model: DDP would have nothing to wrap
+      MeanSquaredError().attach(evaluator, "mse")
+      eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
+      result.update(mse=eval_state.metrics["mse"], eval_iterations=eval_state.iteration)
+  elif mode == "supervised":  # Ignite's helpers with the same option
+      prepare = lambda batch, device, non_blocking: (batch[1], batch[2])
+      trainer = create_supervised_trainer(model, optimizer, torch.nn.functional.mse_loss, prepare_batch=prepare,
+                                          trainer_kwargs=options)
+      state = trainer.run(loader, max_epochs=2)
+      evaluator = create_supervised_evaluator(model, metrics={"mse": MeanSquaredError()}, prepare_batch=prepare,
+                                              trainer_kwargs=options)
+      eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
+      result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "mse": eval_state.metrics["mse"],
+                "eval_iterations": eval_state.iteration}
+  elif mode == "module":  # create_lightning_trainer on the same LightningModule
+      state = create_lightning_trainer(Module(), trainer_kwargs=options).run(loader, max_epochs=2)
+      result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
+  elif mode == "callback":  # Ignite handlers and a metric on a plain pl.Trainer's loops
+      callback = EngineCallback()
+      MeanSquaredError().attach(callback.validation, "mse")
+      ranks_iterations = []
+      callback.train.add_event_handler(Events.EPOCH_COMPLETED, lambda e: ranks_iterations.append(e.state.iteration))
+      trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                           enable_model_summary=False, num_sanity_val_steps=0, callbacks=[callback], **options)
+      val = DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4)
+      trainer.fit(Module(), loader, val)
+      result = {"iterations": trainer.global_step, "epoch_iterations": ranks_iterations,
+                "mse": callback.validation.state.metrics["mse"], "val_iterations": callback.validation.state.iteration}
+  else:
+      trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                           enable_model_summary=False, **options)
+      trainer.fit(Module(), loader)
+      result = {"iterations": trainer.global_step}
+  with open(f"{out}.{mode}.{idist.get_rank()}.json", "w") as f:
+      json.dump({**result, "world": idist.get_world_size(), "seen": seen,
+                 "weights": [p.detach().flatten().tolist() for p in model.parameters()]}, f)
+if torch.distributed.is_initialized():  # a plain Lightning script ends its process group itself
     torch.distributed.destroy_process_group()
-with open(f"{out}.{rank}.json", "w") as f:
-    json.dump({**result, "world": world, "seen": seen,
-               "weights": [p.detach().flatten().tolist() for p in model.parameters()]}, f)
 """
 
 
-def launch(tmp_path: Path, mode: str, devices: int) -> subprocess.CompletedProcess:
+def launch(tmp_path: Path, modes: str, devices: int) -> subprocess.CompletedProcess:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
-    out = tmp_path / f"{mode}{devices}"
-    return subprocess.run([sys.executable, str(script), mode, str(devices), str(out)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    return subprocess.run([sys.executable, str(script), modes, str(devices), str(tmp_path / "out")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=240)  # fmt: skip
 
 
-def run(tmp_path: Path, mode: str, devices: int) -> list[dict[str, Any]]:
-    proc = launch(tmp_path, mode, devices)
+def run(tmp_path: Path, modes: str, devices: int) -> dict[str, list[dict[str, Any]]]:
+    """The script's ``modes`` (comma-separated) one after another in one launch; results per mode and rank."""
+    proc = launch(tmp_path, modes, devices)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return [json.loads((tmp_path / f"{mode}{devices}.{rank}.json").read_text()) for rank in range(devices)]
+    return {mode: [json.loads((tmp_path / f"out.{mode}.{rank}.json").read_text()) for rank in range(devices)]
+            for mode in modes.split(",")}  # fmt: skip
 
 
 def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor]:
@@ -150,10 +151,11 @@ def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Each mode once on 2 processes (about 10 s each), shared by the tests below."""
-    tmp_path = tmp_path_factory.mktemp("ddp")
-    modes = ("engine", "lightning", "supervised", "module", "callback")
-    return {"folder": str(tmp_path), **{mode: run(tmp_path, mode, 2) for mode in modes}}
+    """Every mode on 2 processes, shared by the tests below."""
+    bridge_runs = tmp_path_factory.mktemp("ddp")
+    # two launches: bridge's three ways in one script, plain Lightning (with and without EngineCallback) in another
+    return {"folder": str(bridge_runs), **run(bridge_runs, "engine,supervised,module", 2),
+            **run(tmp_path_factory.mktemp("ddp_lightning"), "lightning,callback", 2)}  # fmt: skip
 
 
 def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs: dict[str, Any]) -> None:
@@ -185,7 +187,7 @@ def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs:
 def test_checkpoints_are_written_by_rank_zero_only_and_load_in_one_process(runs: dict[str, Any]) -> None:
     ranks = runs["engine"]
     assert [r["saves"] for r in ranks] == [2, 0]  # one file per epoch, each written once
-    folder = Path(runs["folder"]) / "engine2-ckpt"
+    folder = Path(runs["folder"]) / "out-engine-ckpt"
     files = sorted(p.name for p in folder.iterdir())
     assert files == ["m_checkpoint_4.pt", "m_checkpoint_8.pt"]
     checkpoint = torch.load(folder / files[-1], weights_only=True)
@@ -210,7 +212,7 @@ def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "RuntimeError: boom on rank 1" in proc.stderr
     assert time.monotonic() - start < 60
-    assert not list(tmp_path.glob("fail2.*.json"))  # no rank finished the run
+    assert not list(tmp_path.glob("out.fail.*.json"))  # no rank finished the run
 
 
 def test_create_lightning_trainer_and_engine_callback_on_two_processes(runs: dict[str, Any]) -> None:
