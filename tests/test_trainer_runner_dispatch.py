@@ -18,8 +18,8 @@ PER_ITERATION = ("on_train_batch_start", "on_train_batch_end", "on_before_backwa
 DATA = [(torch.ones(2, 1), torch.zeros(2, 1))] * 3
 
 
-class Traced(pl.LightningModule):
-    """Automatic optimization; its own per-iteration hooks write to ``log``."""
+class Plain(pl.LightningModule):
+    """Overrides none of the per-iteration hooks: Lightning's own do nothing."""
 
     def __init__(self, log: list[str]) -> None:
         super().__init__()
@@ -28,8 +28,14 @@ class Traced(pl.LightningModule):
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         self.trace.append("training_step")
-        x, y = batch
-        return torch.nn.functional.mse_loss(self.layer(x), y)
+        return torch.nn.functional.mse_loss(self.layer(batch[0]), batch[1])
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+class Traced(Plain):
+    """Plain, plus its own per-iteration hooks writing to ``log``."""
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         self.trace.append("module.on_train_batch_start")
@@ -45,9 +51,6 @@ class Traced(pl.LightningModule):
 
     def on_before_optimizer_step(self, optimizer: Any) -> None:
         self.trace.append("module.on_before_optimizer_step")
-
-    def configure_optimizers(self) -> Any:
-        return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
 class Recorder(pl.Callback):
@@ -134,22 +137,6 @@ def test_engine_run_with_lightnings_optimizer_fires_the_same_events_on_both_path
            "step", "ITERATION_COMPLETED"]  # fmt: skip
     assert [entry for entry in log if entry != "recorder"] == one * 3
     assert engine.state.optim_step_completed == 3
-
-
-class Plain(pl.LightningModule):
-    """Overrides none of the per-iteration hooks: Lightning's own do nothing."""
-
-    def __init__(self, log: list[str]) -> None:
-        super().__init__()
-        self.layer = torch.nn.Linear(1, 1)
-        self.trace = log
-
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        self.trace.append("training_step")
-        return torch.nn.functional.mse_loss(self.layer(batch[0]), batch[1])
-
-    def configure_optimizers(self) -> Any:
-        return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
 def test_hooks_the_module_does_not_override_fire_the_same_events() -> None:
