@@ -36,6 +36,17 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def _identity(x: T) -> T:
+    """The default ``output_transform``: a named function, so that metrics and handlers pickle.
+
+    Example:
+        >>> _identity(3)
+        3
+    """
+    return x
 
 
 def convert_tensor(

@@ -105,8 +105,13 @@ def runner_framework(runner: str) -> Framework:
 
 
 def exc_info(e: BaseException) -> tuple[str, str]:
-    """``(type name, message)`` of an exception; function and default object reprs are masked."""
+    """``(type name, message)`` of an exception; function and default object reprs are masked.
+
+    So are event filters: Ignite's are closures (``<function ... at 0x...>``), bridge's small
+    picklable objects with a readable repr (``every(2)``), a deliberate difference (docs/alias.md).
+    """
     msg = re.sub(r"<function \S+ at 0x[0-9a-fA-F]+>", "<function>", str(e))
+    msg = re.sub(r"filter=(?:every|once|between)\([^)]*\)", "filter=<function>", msg)
     msg = re.sub(r"<(?:[\w<>]+\.)*(\w+) object at 0x[0-9a-fA-F]+>", r"<\1 object>", msg)
     return type(e).__name__, msg
 

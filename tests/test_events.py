@@ -139,7 +139,9 @@ def test_repr_of_filtered_event_shows_the_filter():
     e = Events.ITERATION_COMPLETED(event_filter=my_filter)
     assert repr(e) == f"Events.ITERATION_COMPLETED(filter={my_filter})"
     assert str(e) == repr(e)
-    assert repr(Events.EPOCH_COMPLETED(every=2)).startswith("Events.EPOCH_COMPLETED(filter=<function ")
+    # Ignite shows a closure's address here; bridge's filters are small picklable objects that say what they do
+    assert repr(Events.EPOCH_COMPLETED(every=2)) == "Events.EPOCH_COMPLETED(filter=every(2))"
+    assert repr(Events.ITERATION_STARTED(once=[3, 1])) == "Events.ITERATION_STARTED(filter=once([1, 3]))"
 
 
 def test_pickle_and_copy_keep_members_singletons():

@@ -68,6 +68,68 @@ def _check_signature(fn: Callable, fn_description: str, *args: Any, **kwargs: An
         ) from None
 
 
+class _Every:
+    """The ``every`` filter: the count is a multiple of ``every``."""
+
+    __slots__ = ("every",)
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+
+    def __call__(self, engine: Any, event: int) -> bool:
+        return event % self.every == 0
+
+    def __repr__(self) -> str:
+        return f"every({self.every})"
+
+
+class _Once:
+    """The ``once`` filter: the count is one of ``once`` (a frozenset: O(1), immune to later mutation)."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, once: Iterable[int]) -> None:
+        self.counts = frozenset(once)
+
+    def __call__(self, engine: Any, event: int) -> bool:
+        return event in self.counts
+
+    def __repr__(self) -> str:
+        return f"once({sorted(self.counts)})"
+
+
+class _Between:
+    """The ``before``/``after`` filter: ``after < count < before`` (``after`` 0, ``before`` unbounded by default)."""
+
+    __slots__ = ("low", "high")
+
+    def __init__(self, before: int | None, after: int | None) -> None:
+        self.low = 0 if after is None else after
+        self.high = math.inf if before is None else before
+
+    def __call__(self, engine: Any, event: int) -> bool:
+        return self.low < event and event < self.high
+
+    def __repr__(self) -> str:
+        return f"between(after={self.low}, before={self.high})"
+
+
+class _EveryBetween(_Between):
+    """``every`` with ``before``/``after``: every ``every`` counts from ``after + 1``, inside the bounds."""
+
+    __slots__ = ("every", "first")
+
+    def __init__(self, every: int, before: int | None, after: int | None) -> None:
+        super().__init__(before, after)
+        self.every, self.first = every, self.low + 1
+
+    def __call__(self, engine: Any, event: int) -> bool:
+        return self.low < event and event < self.high and (event - self.first) % self.every == 0
+
+    def __repr__(self) -> str:
+        return f"every({self.every}, after={self.low}, before={self.high})"
+
+
 class CallableEventWithFilter:
     """An event, optionally with a filter deciding at which firings its handlers run.
 
@@ -170,8 +232,9 @@ class CallableEventWithFilter:
 
         return CallableEventWithFilter(self.value, event_filter, self.name)
 
-    # The filter factories return closures over precomputed constants: they run on every
-    # firing of their event in the training loop, so they allocate nothing per call.
+    # The filter factories return small objects over precomputed constants: they run on every
+    # firing of their event in the training loop, so they allocate nothing per call, and they
+    # pickle (Lightning's ddp_spawn pickles the engine with its handlers).
 
     @staticmethod
     def every_event_filter(every: int) -> EventFilter:
@@ -179,14 +242,10 @@ class CallableEventWithFilter:
 
         Example:
             >>> f = CallableEventWithFilter.every_event_filter(3)
-            >>> [n for n in range(0, 10) if f(None, n)]
-            [0, 3, 6, 9]
+            >>> [n for n in range(0, 10) if f(None, n)], f
+            ([0, 3, 6, 9], every(3))
         """
-
-        def every_filter(engine: Any, event: int) -> bool:
-            return event % every == 0
-
-        return every_filter
+        return _Every(every)
 
     @staticmethod
     def once_event_filter(once: Iterable[int]) -> EventFilter:
@@ -197,12 +256,7 @@ class CallableEventWithFilter:
             >>> [n for n in range(1, 10) if f(None, n)]
             [2, 5]
         """
-        counts = frozenset(once)  # O(1) membership per firing, and immune to later mutation of `once`
-
-        def once_filter(engine: Any, event: int) -> bool:
-            return event in counts
-
-        return once_filter
+        return _Once(once)
 
     @staticmethod
     def before_and_after_event_filter(before: int | None = None, after: int | None = None) -> EventFilter:
@@ -213,13 +267,7 @@ class CallableEventWithFilter:
             >>> [n for n in range(1, 10) if f(None, n)]
             [3, 4]
         """
-        low = 0 if after is None else after
-        high = math.inf if before is None else before
-
-        def before_and_after_filter(engine: Any, event: int) -> bool:
-            return low < event and event < high
-
-        return before_and_after_filter
+        return _Between(before, after)
 
     @staticmethod
     def every_before_and_after_event_filter(
@@ -235,14 +283,7 @@ class CallableEventWithFilter:
             >>> [n for n in range(1, 12) if f(None, n)]
             [1, 4, 7]
         """
-        low = 0 if after is None else after
-        high = math.inf if before is None else before
-        first = low + 1
-
-        def every_before_and_after_filter(engine: Any, event: int) -> bool:
-            return low < event and event < high and (event - first) % every == 0
-
-        return every_before_and_after_filter
+        return _EveryBetween(every, before, after)
 
     @staticmethod
     def default_event_filter(engine: Any, event: int) -> bool:

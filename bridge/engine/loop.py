@@ -27,7 +27,7 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bridge.engine.events import Events, State
 from bridge.engine.utils import _to_hours_mins_secs
@@ -155,6 +155,25 @@ class RunLoop:
         EXCEPTION_RAISED handlers, and the data iterator is reset."""
         self._generator.close()
         self.waiting = Phase.FINISHED
+
+    # Processes started by pickling the run (Lightning's ``ddp_spawn``) get the loop of a run
+    # that has not started: a generator cannot cross, and such a loop is all its engine's state.
+
+    def __getstate__(self) -> dict[str, Engine]:
+        if self.waiting is not Phase.RUN_START:
+            raise TypeError(
+                f"A run loop waiting at {self.waiting.name} cannot be pickled: only a run that has not started "
+                "can move to new processes (strategy='ddp_spawn'); an interrupted or ongoing run continues "
+                "in the process that holds it (use strategy='ddp')."
+            )
+        return {"engine": self.engine}
+
+    def __setstate__(self, state: dict[str, Engine]) -> None:
+        self.engine = state["engine"]
+        self.raised = self._discarding = False
+        self.waiting = Phase.RUN_START
+        # the engine may still be unpickling (it refers to its loop): start the generator on first use
+        self._generator = cast(RunGenerator, _StartOnFirstUse(self))
 
     @property
     def suspended(self) -> bool:
@@ -335,6 +354,28 @@ class RunLoop:
             engine.logger.error(f"Current run is terminating due to exception: {e}")
             engine._handle_exception(e)
         return time.time() - start_time
+
+
+class _StartOnFirstUse:
+    """Stands for an unpickled loop's generator until first used, then puts the real one in place."""
+
+    def __init__(self, loop: RunLoop) -> None:
+        self._loop = loop
+
+    def _start(self) -> RunGenerator:
+        generator = self._loop._run()
+        next(generator)  # to RUN_START, as RunLoop.__init__ does
+        self._loop._generator = generator
+        return generator
+
+    def __next__(self) -> Phase:
+        return next(self._start())
+
+    def throw(self, exception: BaseException) -> Phase:
+        return self._start().throw(exception)
+
+    def close(self) -> None:
+        """Nothing ran: nothing to close."""
 
 
 def _none_data_iter(size: int) -> Iterator[None]:

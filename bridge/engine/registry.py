@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, Optional, Union
@@ -38,6 +37,35 @@ EventName = Union[str, EventEnum, CallableEventWithFilter]
 Handler = Callable[..., Any]
 #: (handler, whether it takes the engine first, its args, its kwargs)
 _Entry = tuple[Handler, bool, tuple[Any, ...], dict[str, Any]]
+
+
+class _FilteredHandler:
+    """A handler of a filtered event: calls ``handler`` when the filter passes at the event's count.
+
+    An object rather than a closure, so that an engine with its handlers pickles (Lightning's
+    ``ddp_spawn``). It looks like the user's handler to signature checks and reprs.
+    """
+
+    def __init__(self, engine: EventRegistry, handler: Callable, event_name: Any, event_filter: Callable) -> None:
+        functools.update_wrapper(self, handler)
+        self._engine, self._handler, self._event, self._filter = engine, handler, event_name, event_filter
+        # the counter attribute is looked up once here, not on every fire
+        self._attr = State.event_to_attr.get(event_name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        state = self._engine.state
+        attr = self._attr
+        count = getattr(state, attr) if attr is not None else state.get_event_attrib_value(self._event)
+        if self._filter(self._engine, count):
+            return self._handler(*args, **kwargs)
+        return None
+
+    def _parent(self) -> Callable:
+        """The user's handler (in Ignite a weak reference to it: called, it gives the handler)."""
+        return self._handler
+
+    def __repr__(self) -> str:
+        return repr(self._handler)
 
 
 class EventRegistry:
@@ -103,19 +131,7 @@ class EventRegistry:
             raise ValueError(f"Event {event_name} is not a valid event for this {self.__class__.__name__}.")
 
     def _handler_wrapper(self, handler: Callable, event_name: Any, event_filter: Callable) -> Callable:
-        # The counter attribute is looked up once here, not on every fire.
-        attr = State.event_to_attr.get(event_name)
-
-        @functools.wraps(handler)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            count = getattr(self.state, attr) if attr is not None else self.state.get_event_attrib_value(event_name)
-            if event_filter(self, count):
-                return handler(*args, **kwargs)
-            return None
-
-        # lets has_event_handler / remove_event_handler find the user's handler (a weakref, as in Ignite)
-        wrapper._parent = weakref.ref(handler)  # type: ignore[attr-defined]
-        return wrapper
+        return _FilteredHandler(self, handler, event_name, event_filter)
 
     def add_event_handler(self, event_name: Any, handler: Callable, *args: Any, **kwargs: Any) -> RemovableEventHandle:
         """Call ``handler`` whenever ``event_name`` fires.

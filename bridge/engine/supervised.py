@@ -36,6 +36,23 @@ def _prepare_batch(batch: Sequence[Any], device: Device = None, non_blocking: bo
     return convert_tensor(x, device=device, non_blocking=non_blocking), convert_tensor(y, device=device, non_blocking=non_blocking)
 
 
+# Ignite's default transforms, as named functions: the step objects pickle (ddp_spawn).
+def _model_output(output: Any) -> Any:
+    return output
+
+
+def _loss_item(x: Any, y: Any, y_pred: Any, loss: torch.Tensor) -> float:
+    return loss.item()
+
+
+def _call_model(model: torch.nn.Module, x: Any) -> Any:
+    return model(x)
+
+
+def _prediction_and_target(x: Any, y: Any, y_pred: Any) -> tuple[Any, Any]:
+    return y_pred, y
+
+
 def _check_accumulation(gradient_accumulation_steps: int) -> None:
     if gradient_accumulation_steps <= 0:
         raise ValueError(
@@ -54,6 +71,10 @@ class _Backprop:
         self.optimizer = optimizer
         self._link: Any = None
         self._wrapped: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the look-up of a past run is not carried into new processes (ddp_spawn)
+        return {**self.__dict__, "_link": None, "_wrapped": None}
 
     def optimizer_for(self, engine: Engine) -> Any:
         if engine._driver is not self._link:
@@ -76,10 +97,10 @@ def supervised_training_step(
     device: Device = None,
     non_blocking: bool = False,
     prepare_batch: Callable = _prepare_batch,
-    model_transform: Callable[[Any], Any] = lambda output: output,
-    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = lambda x, y, y_pred, loss: loss.item(),
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = _loss_item,
     gradient_accumulation_steps: int = 1,
-    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
 ) -> Callable[[Engine, Any], Any]:
     """Ignite's supervised update function: forward, loss, backward, step (every N iterations).
 
@@ -99,25 +120,38 @@ def supervised_training_step(
         True
     """
     _check_accumulation(gradient_accumulation_steps)
-    backprop = _Backprop(optimizer)
+    return _TrainingStep(model, optimizer, loss_fn, device, non_blocking, prepare_batch, model_transform,
+                         output_transform, gradient_accumulation_steps, model_fn)  # fmt: skip
 
-    def update(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
-        step = backprop.optimizer_for(engine)
-        if (engine.state.iteration - 1) % gradient_accumulation_steps == 0:
+
+class _TrainingStep:
+    """:func:`supervised_training_step`'s update function, an object so that it pickles (``ddp_spawn``)."""
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss_fn: Callable[[Any, Any], torch.Tensor],
+                 device: Device, non_blocking: bool, prepare_batch: Callable, model_transform: Callable[[Any], Any],
+                 output_transform: Callable[[Any, Any, Any, torch.Tensor], Any], gradient_accumulation_steps: int,
+                 model_fn: Callable[[torch.nn.Module, Any], Any]) -> None:  # fmt: skip
+        self.model, self.loss_fn, self.device, self.non_blocking = model, loss_fn, device, non_blocking
+        self.prepare_batch, self.model_transform, self.output_transform = prepare_batch, model_transform, output_transform
+        self.accumulation, self.model_fn = gradient_accumulation_steps, model_fn
+        self.backprop = _Backprop(optimizer)
+
+    def __call__(self, engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
+        accumulation, model = self.accumulation, self.model
+        step = self.backprop.optimizer_for(engine)
+        if (engine.state.iteration - 1) % accumulation == 0:
             step.zero_grad()
         model.train()
-        x, y = prepare_batch(batch, device=device, non_blocking=non_blocking)
-        output = model_fn(model, x)
-        y_pred = model_transform(output)
-        loss = loss_fn(y_pred, y)
-        if gradient_accumulation_steps > 1:
-            loss = loss / gradient_accumulation_steps
-        backprop.backward(engine, loss)
-        if engine.state.iteration % gradient_accumulation_steps == 0:
+        x, y = self.prepare_batch(batch, device=self.device, non_blocking=self.non_blocking)
+        output = self.model_fn(model, x)
+        y_pred = self.model_transform(output)
+        loss = self.loss_fn(y_pred, y)
+        if accumulation > 1:
+            loss = loss / accumulation
+        self.backprop.backward(engine, loss)
+        if engine.state.iteration % accumulation == 0:
             step.step()
-        return output_transform(x, y, y_pred, loss * gradient_accumulation_steps)
-
-    return update
+        return self.output_transform(x, y, y_pred, loss * accumulation)
 
 
 def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> tuple[dict[str, Any], Any]:
@@ -157,13 +191,13 @@ def create_supervised_trainer(
     device: Device = None,
     non_blocking: bool = False,
     prepare_batch: Callable = _prepare_batch,
-    model_transform: Callable[[Any], Any] = lambda output: output,
-    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = lambda x, y, y_pred, loss: loss.item(),
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = _loss_item,
     deterministic: bool = False,
     amp_mode: Optional[str] = None,
     scaler: Union[bool, torch.amp.GradScaler] = False,
     gradient_accumulation_steps: int = 1,
-    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
     *,
     trainer_kwargs: Optional[Mapping[str, Any]] = None,
     callbacks: Optional[Iterable[pl.Callback]] = None,
@@ -218,9 +252,9 @@ def supervised_evaluation_step(
     device: Device = None,
     non_blocking: bool = False,
     prepare_batch: Callable = _prepare_batch,
-    model_transform: Callable[[Any], Any] = lambda output: output,
-    output_transform: Callable[[Any, Any, Any], Any] = lambda x, y, y_pred: (y_pred, y),
-    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any], Any] = _prediction_and_target,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
 ) -> Callable[[Engine, Any], Any]:
     """Ignite's supervised evaluation function: eval mode, no gradients, ``(y_pred, y)``.
 
@@ -233,15 +267,35 @@ def supervised_evaluation_step(
         (torch.Size([3, 1]), False)
     """
 
-    def evaluate_step(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
-        model.eval()
-        with torch.no_grad():
-            x, y = prepare_batch(batch, device=device, non_blocking=non_blocking)
-            output = model_fn(model, x)
-            y_pred = model_transform(output)
-            return output_transform(x, y, y_pred)
+    return _EvaluationStep(model, device, non_blocking, prepare_batch, model_transform, output_transform, model_fn)
 
-    return evaluate_step
+
+class _EvaluationStep:
+    """:func:`supervised_evaluation_step`'s function, an object so that it pickles (``ddp_spawn``).
+
+    With ``autocast``, the step runs under CUDA autocast (Ignite's ``amp_mode="amp"``).
+    """
+
+    def __init__(self, model: torch.nn.Module, device: Device, non_blocking: bool, prepare_batch: Callable,
+                 model_transform: Callable[[Any], Any], output_transform: Callable[[Any, Any, Any], Any],
+                 model_fn: Callable[[torch.nn.Module, Any], Any], autocast: bool = False) -> None:  # fmt: skip
+        self.model, self.device, self.non_blocking, self.prepare_batch = model, device, non_blocking, prepare_batch
+        self.model_transform, self.output_transform, self.model_fn = model_transform, output_transform, model_fn
+        self.autocast = autocast
+
+    def __call__(self, engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
+        if self.autocast:
+            with torch.autocast("cuda"):
+                return self._evaluate(batch)
+        return self._evaluate(batch)
+
+    def _evaluate(self, batch: Sequence[torch.Tensor]) -> Any:
+        self.model.eval()
+        with torch.no_grad():
+            x, y = self.prepare_batch(batch, device=self.device, non_blocking=self.non_blocking)
+            output = self.model_fn(self.model, x)
+            y_pred = self.model_transform(output)
+            return self.output_transform(x, y, y_pred)
 
 
 def create_supervised_evaluator(
@@ -250,10 +304,10 @@ def create_supervised_evaluator(
     device: Device = None,
     non_blocking: bool = False,
     prepare_batch: Callable = _prepare_batch,
-    model_transform: Callable[[Any], Any] = lambda output: output,
-    output_transform: Callable[[Any, Any, Any], Any] = lambda x, y, y_pred: (y_pred, y),
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any], Any] = _prediction_and_target,
     amp_mode: Optional[str] = None,
-    model_fn: Callable[[torch.nn.Module, Any], Any] = lambda model, x: model(x),
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
     *,
     trainer_kwargs: Optional[Mapping[str, Any]] = None,
     callbacks: Optional[Iterable[pl.Callback]] = None,
@@ -278,16 +332,8 @@ def create_supervised_evaluator(
         [3.0, 3.0]
     """
     _precision_options(device, amp_mode, None)
-    evaluate_step = supervised_evaluation_step(
-        model, device, non_blocking, prepare_batch, model_transform, output_transform, model_fn
-    )
-    if amp_mode == "amp":
-        plain_step = evaluate_step
-
-        def evaluate_step(engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
-            with torch.autocast("cuda"):
-                return plain_step(engine, batch)
-
+    evaluate_step = _EvaluationStep(model, device, non_blocking, prepare_batch, model_transform, output_transform,
+                                    model_fn, autocast=amp_mode == "amp")  # fmt: skip
     evaluator = Engine(evaluate_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks, runner=runner)
     for name, metric in (metrics or {}).items():
         metric.attach(evaluator, name)

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from bridge.engine.engine import Engine
-from bridge.utils import apply_to_type
+from bridge.utils import _identity, apply_to_type
 
 __all__ = ["TerminateOnNan"]
 
@@ -39,7 +39,7 @@ class TerminateOnNan:
         2
     """
 
-    def __init__(self, output_transform: Callable[[Any], Any] = lambda x: x) -> None:
+    def __init__(self, output_transform: Callable[[Any], Any] = _identity) -> None:
         self.logger = logging.getLogger(__name__ + "." + self.__class__.__name__)
         self._output_transform = output_transform
 

@@ -9,6 +9,7 @@ means for the state; the table says which events fire there.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -45,14 +46,15 @@ def _not_runnable(loop: str) -> RuntimeError:
     )
 
 
+def _refuse_to_run(loop: str, engine: Engine, batch: Any) -> NoReturn:
+    raise _not_runnable(loop)
+
+
 class _LoopEngine(Engine):
     """An Engine whose loop is a Lightning loop: events come from EngineCallback, ``run()`` refuses."""
 
     def __init__(self, loop: str) -> None:
-        def process_function(engine: Engine, batch: Any) -> NoReturn:
-            raise _not_runnable(loop)
-
-        super().__init__(process_function)
+        super().__init__(functools.partial(_refuse_to_run, loop))  # a partial: the callback pickles (ddp_spawn)
         self._loop_name = loop
         #: the callback_metrics values last copied into ``state.metrics`` (EngineModule skips them)
         self._from_lightning: dict[str, Any] = {}

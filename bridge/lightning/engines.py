@@ -26,6 +26,49 @@ def _check_module(module: Any, step: str) -> None:
         raise ValueError(f"{type(module).__name__} does not define {step}(), which this engine runs.")
 
 
+class _ModuleTrainingStep:
+    """The process function of :func:`create_lightning_trainer`: the module's own ``training_step``.
+
+    Objects rather than closures, here and in :class:`_ModuleValidationStep`: ``ddp_spawn`` pickles the engine.
+    """
+
+    def __init__(self, module: pl.LightningModule) -> None:
+        self.module = module
+
+    def __call__(self, engine: Engine, batch: Any) -> Any:
+        module = self.module
+        # back to train mode after an evaluator switched the module to eval (a recursive
+        # module.train() every step would cost ~10 us and undo submodules the user froze)
+        if not module.training:
+            module.train()
+        link = engine._driver
+        assert isinstance(link, LightningLink)  # only the Trainer runner fits a module
+        # what Lightning passed training_step after the batch (batch_idx, ...)
+        args, kwargs = link.step_args
+        return type(module).training_step(module, batch, *args, **kwargs)
+
+
+class _ModuleValidationStep:
+    """The process function of :func:`create_lightning_evaluator`: the module's ``validation_step``, no gradients."""
+
+    def __init__(self, module: pl.LightningModule) -> None:
+        self.module = module
+
+    def __call__(self, engine: Engine, batch: Any) -> Any:
+        module = self.module
+        module.eval()
+        batch_idx = engine.state.iteration - 1
+        if engine.state.epoch_length:
+            batch_idx %= engine.state.epoch_length
+        # the module is fit as a child of the run's module: its self.log needs the hook name
+        outer_fx_name, module._current_fx_name = module._current_fx_name, "validation_step"
+        try:
+            with torch.no_grad():
+                return type(module).validation_step(module, batch, batch_idx)
+        finally:
+            module._current_fx_name = outer_fx_name
+
+
 class _ModuleEngine(Engine):
     """An Engine whose runs fit ``module`` itself, its ``training_step`` being the loop's step."""
 
@@ -35,20 +78,7 @@ class _ModuleEngine(Engine):
         trainer_kwargs: Optional[Mapping[str, Any]],
         callbacks: Optional[Iterable[pl.Callback]],
     ) -> None:
-        step = type(module).training_step
-
-        def training_step(engine: Engine, batch: Any) -> Any:
-            # back to train mode after an evaluator switched the module to eval (a recursive
-            # module.train() every step would cost ~10 us and undo submodules the user froze)
-            if not module.training:
-                module.train()
-            link = engine._driver
-            assert isinstance(link, LightningLink)  # only the Trainer runner fits a module
-            # what Lightning passed training_step after the batch (batch_idx, ...)
-            args, kwargs = link.step_args
-            return step(module, batch, *args, **kwargs)
-
-        super().__init__(training_step, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
+        super().__init__(_ModuleTrainingStep(module), trainer_kwargs=trainer_kwargs, callbacks=callbacks)
         self._module = module
 
     def _run_spec(self) -> RunSpec:
@@ -128,21 +158,6 @@ def create_lightning_evaluator(
         ['val_acc']
     """
     _check_module(module, "validation_step")
-    step = type(module).validation_step
-
-    def validation_step(engine: Engine, batch: Any) -> Any:
-        module.eval()
-        batch_idx = engine.state.iteration - 1
-        if engine.state.epoch_length:
-            batch_idx %= engine.state.epoch_length
-        # the module is fit as a child of the run's module: its self.log needs the hook name
-        outer_fx_name, module._current_fx_name = module._current_fx_name, "validation_step"
-        try:
-            with torch.no_grad():
-                return step(module, batch, batch_idx)
-        finally:
-            module._current_fx_name = outer_fx_name
-
-    engine = Engine(validation_step, model=module, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
+    engine = Engine(_ModuleValidationStep(module), model=module, trainer_kwargs=trainer_kwargs, callbacks=callbacks)
     engine.add_event_handler(Events.EPOCH_COMPLETED, _callback_metrics)
     return engine

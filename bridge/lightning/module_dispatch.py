@@ -55,7 +55,7 @@ def dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl.
     for row in _PER_ITERATION:
         dispatch = functools.partial(dispatcher(callback, row.name), trainer, module)
         if row.name in module.__dict__ or getattr(type(module), row.name) is not getattr(pl.LightningModule, row.name):
-            module.__dict__[row.name] = _module_hook(dispatch, getattr(module, row.name))
+            module.__dict__[row.name] = _ThenModule(dispatch, getattr(module, row.name))
         else:  # Lightning's own hook does nothing: the dispatch alone stands for it
             module.__dict__[row.name] = dispatch
         setattr(callback, row.name, None)
@@ -70,10 +70,16 @@ def dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl.
                 module.__dict__[name] = previous
 
 
-def _module_hook(callback_hook: Callable[..., None], module_hook: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(module_hook)
-    def hook(*args: Any) -> Any:
-        callback_hook(*args)
-        return module_hook(*args)
+class _ThenModule:
+    """The callback's hook, then the module's own: one module hook standing for both.
 
-    return hook
+    An object rather than a closure: under ``ddp_spawn`` Lightning pickles the module with it.
+    """
+
+    def __init__(self, callback_hook: Callable[..., None], module_hook: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, module_hook)
+        self.callback_hook, self.module_hook = callback_hook, module_hook
+
+    def __call__(self, *args: Any) -> Any:
+        self.callback_hook(*args)
+        return self.module_hook(*args)

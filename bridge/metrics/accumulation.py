@@ -18,6 +18,7 @@ import torch
 
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+from bridge.utils import _identity
 
 __all__ = ["VariableAccumulation", "GeometricAverage", "Average"]
 
@@ -42,7 +43,7 @@ class VariableAccumulation(Metric):
     def __init__(
         self,
         op: Callable,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
     ) -> None:
@@ -91,7 +92,7 @@ class Average(VariableAccumulation):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
     ) -> None:
@@ -123,7 +124,7 @@ class GeometricAverage(VariableAccumulation):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
     ) -> None:

@@ -16,6 +16,7 @@ import torch
 
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+from bridge.utils import _identity
 
 __all__ = ["Accuracy"]
 
@@ -25,7 +26,7 @@ class _BaseClassification(Metric):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         is_multilabel: bool = False,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
@@ -97,7 +98,7 @@ class _BaseClassification(Metric):
 
     @staticmethod
     def get_sequence_transform(
-        ignore_index: int | Iterable[int] | None = None, output_transform: Callable = lambda x: x
+        ignore_index: int | Iterable[int] | None = None, output_transform: Callable = _identity
     ) -> Callable:
         """An output_transform flattening sequences ``(N, S, C)`` / ``(N, S)`` to ``(N*S, C)`` / ``(N*S,)``.
 
@@ -162,7 +163,7 @@ class Accuracy(_BaseClassification):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         is_multilabel: bool = False,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,

@@ -22,6 +22,7 @@ import torch
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
 from bridge.metrics.metrics_lambda import MetricsLambda
+from bridge.utils import _identity
 
 __all__ = ["ConfusionMatrix", "mIoU", "IoU", "DiceCoefficient", "cmAccuracy", "cmPrecision", "cmRecall", "JaccardIndex"]
 
@@ -49,7 +50,7 @@ class ConfusionMatrix(Metric):
         self,
         num_classes: int,
         average: str | None = None,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = True,
     ) -> None:

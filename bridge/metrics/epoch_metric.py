@@ -20,6 +20,7 @@ import torch
 import bridge.distributed as idist
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced
+from bridge.utils import _identity
 
 __all__ = ["EpochMetric", "EpochMetricWarning"]
 
@@ -53,7 +54,7 @@ class EpochMetric(Metric):
     def __init__(
         self,
         compute_fn: Callable[[torch.Tensor, torch.Tensor], Any],
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         check_compute_fn: bool = True,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,

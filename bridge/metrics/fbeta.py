@@ -17,6 +17,7 @@ import torch
 from bridge.metrics.metrics_lambda import MetricsLambda
 from bridge.metrics.precision import Precision
 from bridge.metrics.recall import Recall
+from bridge.utils import _identity
 
 __all__ = ["Fbeta"]
 
@@ -51,7 +52,7 @@ def Fbeta(
                 raise ValueError(f"If {what} argument is provided, device should be None")
     if precision is None and recall is None and device is None:
         device = torch.device("cpu")
-    transform = (lambda x: x) if output_transform is None else output_transform
+    transform = _identity if output_transform is None else output_transform
     if precision is None:
         p_device = recall._device if recall else device
         precision = Precision(transform, average=False, device=p_device)  # type: ignore[arg-type]

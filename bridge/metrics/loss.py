@@ -17,6 +17,7 @@ import torch
 
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+from bridge.utils import _identity
 
 __all__ = ["Loss"]
 
@@ -42,7 +43,7 @@ class Loss(Metric):
     def __init__(
         self,
         loss_fn: Callable,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         batch_size: Callable = len,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import sys
 import traceback
 from abc import ABCMeta, abstractmethod
@@ -36,6 +37,7 @@ import torch
 import bridge.distributed as idist
 from bridge.base.mixins import Serializable
 from bridge.engine.events import CallableEventWithFilter, Events
+from bridge.utils import _identity
 
 if TYPE_CHECKING:
     from bridge.engine import Engine
@@ -160,7 +162,7 @@ class BatchFiltered(MetricUsage):
 
     Example:
         >>> BatchFiltered(every=2).ITERATION_COMPLETED
-        Events.ITERATION_COMPLETED(filter=<function ...>)
+        Events.ITERATION_COMPLETED(filter=every(2))
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,6 +180,26 @@ def _to_batched_tensor(x: torch.Tensor | Number, device: torch.device | None = N
     if isinstance(x, torch.Tensor):
         return x.unsqueeze(dim=0)
     return torch.tensor([x], device=device)
+
+
+def _true_divide(x: Any, y: Any) -> Any:
+    return x.__truediv__(y)  # Ignite's spelling of `/` (no reflected fallback), kept
+
+
+class _MethodCall:
+    """``metric.<attr>(...)`` on the metric's result; named where ``attr`` was written when it fails."""
+
+    def __init__(self, attr: str, stack: traceback.StackSummary) -> None:
+        self.attr, self.stack = attr, stack
+
+    def __call__(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(x, self.attr)(*args, **kwargs)
+        except AttributeError:
+            raise AttributeError(
+                f"Metric result of type '{type(x)}' has no attribute '{self.attr}'. "
+                f"Note: '{self.attr}' was accessed on the metric at:\n{''.join(self.stack.format())}"
+            ) from None
 
 
 class Metric(Serializable, metaclass=ABCMeta):
@@ -209,7 +231,7 @@ class Metric(Serializable, metaclass=ABCMeta):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
         metrics_result_mode: Literal["flatten", "named", "both"] = "both",
@@ -459,40 +481,40 @@ class Metric(Serializable, metaclass=ABCMeta):
         return MetricsLambda(f, *args)
 
     def __add__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x + y, self, other)
+        return self._lambda(operator.add, self, other)
 
     def __radd__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x + y, other, self)
+        return self._lambda(operator.add, other, self)
 
     def __sub__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x - y, self, other)
+        return self._lambda(operator.sub, self, other)
 
     def __rsub__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x - y, other, self)
+        return self._lambda(operator.sub, other, self)
 
     def __mul__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x * y, self, other)
+        return self._lambda(operator.mul, self, other)
 
     def __rmul__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x * y, other, self)
+        return self._lambda(operator.mul, other, self)
 
     def __pow__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x**y, self, other)
+        return self._lambda(operator.pow, self, other)
 
     def __rpow__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x**y, other, self)
+        return self._lambda(operator.pow, other, self)
 
     def __mod__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x % y, self, other)
+        return self._lambda(operator.mod, self, other)
 
     def __truediv__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x.__truediv__(y), self, other)
+        return self._lambda(_true_divide, self, other)
 
     def __rtruediv__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x.__truediv__(y), other, self)
+        return self._lambda(_true_divide, other, self)
 
     def __floordiv__(self, other: Any) -> MetricsLambda:
-        return self._lambda(lambda x, y: x // y, self, other)
+        return self._lambda(operator.floordiv, self, other)
 
     def __getattr__(self, attr: str) -> Callable:
         # `metric.mean()`, `metric.sum(dim=0)`...: a MetricsLambda calling the method on the result
@@ -502,24 +524,15 @@ class Metric(Serializable, metaclass=ABCMeta):
         stack = traceback.StackSummary.extract(traceback.walk_stack(sys._getframe(1)), lookup_lines=False)
         stack.reverse()
 
-        def fn(x: Any, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return getattr(x, attr)(*args, **kwargs)
-            except AttributeError:
-                raise AttributeError(
-                    f"Metric result of type '{type(x)}' has no attribute '{attr}'. "
-                    f"Note: '{attr}' was accessed on the metric at:\n{''.join(stack.format())}"
-                ) from None
-
         def wrapper(*args: Any, **kwargs: Any) -> MetricsLambda:
             from bridge.metrics.metrics_lambda import MetricsLambda
 
-            return MetricsLambda(fn, self, *args, **kwargs)
+            return MetricsLambda(_MethodCall(attr, stack), self, *args, **kwargs)
 
         return wrapper
 
     def __getitem__(self, index: Any) -> MetricsLambda:
-        return self._lambda(lambda x: x[index], self)
+        return self._lambda(operator.itemgetter(index), self)
 
     def __getstate__(self) -> dict:
         return self.__dict__

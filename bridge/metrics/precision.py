@@ -20,6 +20,7 @@ import bridge.distributed as idist
 from bridge.exceptions import NotComputableError
 from bridge.metrics.accuracy import _BaseClassification, _labels_last
 from bridge.metrics.metric import reinit__is_reduced, sync_all_reduce
+from bridge.utils import _identity
 
 __all__ = ["Precision"]
 
@@ -36,7 +37,7 @@ class _BasePrecisionRecall(_BaseClassification):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         average: bool | str | None = False,
         is_multilabel: bool = False,
         device: str | torch.device = torch.device("cpu"),

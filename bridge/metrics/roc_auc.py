@@ -18,6 +18,7 @@ from collections.abc import Callable
 import torch
 
 from bridge.metrics.epoch_metric import EpochMetric
+from bridge.utils import _identity
 
 __all__ = ["roc_auc_compute_fn", "ROC_AUC"]
 
@@ -70,7 +71,7 @@ class ROC_AUC(EpochMetric):
 
     def __init__(
         self,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         check_compute_fn: bool = False,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,

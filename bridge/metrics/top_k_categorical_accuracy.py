@@ -16,6 +16,7 @@ import torch
 
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
+from bridge.utils import _identity
 
 __all__ = ["TopKCategoricalAccuracy"]
 
@@ -36,7 +37,7 @@ class TopKCategoricalAccuracy(Metric):
     def __init__(
         self,
         k: int = 5,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device = torch.device("cpu"),
         skip_unrolling: bool = False,
     ) -> None:

@@ -23,6 +23,7 @@ import torch
 
 from bridge.exceptions import NotComputableError
 from bridge.metrics.metric import Metric
+from bridge.utils import _identity
 
 if TYPE_CHECKING:  # torchmetrics is imported on first use: `import bridge.metrics` stays light
     import torchmetrics
@@ -69,7 +70,7 @@ class TorchMetric(Metric):
     def __init__(
         self,
         metric: torchmetrics.Metric | torchmetrics.MetricCollection,
-        output_transform: Callable = lambda x: x,
+        output_transform: Callable = _identity,
         device: str | torch.device | None = None,
         skip_unrolling: bool = False,
         metrics_result_mode: Literal["flatten", "named", "both"] = "both",
