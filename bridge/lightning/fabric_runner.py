@@ -13,7 +13,8 @@ rank iterates its shard of a ``DataLoader`` (``Fabric.setup_dataloaders`` puts a
 ``DistributedSampler`` in; ``state.epoch_length`` follows the shard). The model is wrapped by
 the strategy, and calls of the user's own ``model(x)`` go through that wrapper for the run,
 so an unmodified Ignite process function synchronises its gradients. Strategies that
-pickle the run to start processes (``ddp_spawn``) are refused.
+start processes by pickling or forking the run (``ddp_spawn``, ``ddp_fork``) are refused:
+the ``pl.Trainer`` runner takes them.
 
 What the ``pl.Trainer`` runner has and this one has not: Lightning callbacks
 (``Engine(callbacks=...)`` is refused), ``trainer.fit(ckpt_path=...)``, Trainer-only options
@@ -49,6 +50,7 @@ from lightning_fabric import Fabric
 from lightning_fabric.plugins import MixedPrecision
 from lightning_fabric.strategies.launchers import _MultiProcessingLauncher
 from lightning_fabric.wrappers import _FabricModule
+from torch.utils.data import DataLoader
 
 from bridge.engine.engine import Engine
 from bridge.engine.loop import Phase, RunLoop
@@ -181,9 +183,9 @@ class FabricRunner:
             fabric = Fabric(**kwargs)
             if isinstance(fabric.strategy.launcher, _MultiProcessingLauncher):
                 raise ValueError(
-                    f"trainer_kwargs['strategy']={kwargs.get('strategy')!r} starts processes by pickling the run, "
-                    "which holds the suspended loop: with runner='fabric' use strategy='ddp' (the other ranks "
-                    "run the script again, as with Lightning's Trainer)."
+                    f"trainer_kwargs['strategy']={kwargs.get('strategy')!r} starts processes that get the run by "
+                    "pickling or forking it: runner='fabric' takes strategy='ddp' (the other ranks run the script "
+                    "again, as with Lightning's Trainer); runner='trainer' takes both."
                 )
             fabric.launch()  # several processes: the other ranks start here; later runs find them started
         if fabric.world_size > 1:
@@ -195,7 +197,7 @@ class FabricRunner:
         move_batches = fabric.device.type != "cpu"
         status = "failed"
         try:
-            shard_run_data(engine, loop, fabric.world_size, lambda data: fabric.setup_dataloaders(data, move_to_device=False))
+            shard_run_data(engine, loop, fabric.world_size, lambda data: _fabric_shard(fabric, data))
             with _calls_through(spec.model, module):
                 self._drive(loop, fabric, engine, move_batches)
             status = "success"
@@ -222,6 +224,17 @@ class FabricRunner:
             was, waiting = waiting, loop.advance()
             if was is Phase.EPOCH_END and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
                 _log_metrics(fabric, engine)
+
+
+def _fabric_shard(fabric: Fabric, loader: DataLoader) -> DataLoader:
+    """This rank's shard of ``loader``, as ``Fabric.setup_dataloaders`` makes it.
+
+    Without Fabric's wrapper, which adds only the sampler's epoch (set from the engine's
+    epoch here, :class:`~bridge.lightning.sharding.EpochShard`) and the device moves (the
+    process function does them).
+    """
+    wrapped = fabric.setup_dataloaders(loader, move_to_device=False)
+    return wrapped._dataloader  # type: ignore[union-attr]
 
 
 @contextmanager

@@ -2,8 +2,8 @@
 
 Both runners shard the data the way their Lightning layer does it (the Trainer runner as
 ``pl.Trainer.fit`` shards a train loader, the Fabric runner with ``Fabric.setup_dataloaders``);
-what they share is here: when to shard, what ``state.epoch_length`` becomes, and the warning
-for data that has no sampler to shard.
+what they share is here: when to shard, what ``state.epoch_length`` becomes, the sampler's
+epoch on every pass (:class:`EpochShard`), and the warning for data that has no sampler to shard.
 
 Example:
     >>> from bridge.engine import Engine
@@ -12,25 +12,62 @@ Example:
     >>> engine = Engine(lambda e, b: b)
     >>> engine.state.dataloader, engine.state.epoch_length = DataLoader(list(range(8)), batch_size=2), 4
     >>> shard_run_data(engine, RunLoop(engine), 2, lambda loader: DataLoader(list(range(0, 8, 2)), batch_size=2))
-    >>> engine.state.epoch_length, len(engine.state.dataloader)
-    (2, 2)
+    >>> engine.state.epoch_length, len(engine.state.dataloader), type(engine.state.dataloader).__name__
+    (2, 2, 'EpochShard')
 """
 
 from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from lightning_fabric.utilities.data import _set_sampler_epoch
 from torch.utils.data import DataLoader
 
 from bridge.engine.engine import Engine
+from bridge.engine.events import State
 from bridge.engine.loop import Phase, RunLoop
 
-__all__ = ["shard_run_data"]
+__all__ = ["EpochShard", "shard_run_data"]
 
 _warned: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+class EpochShard:
+    """This rank's shard of a DataLoader: each pass sets its sampler's epoch to the engine's epoch - 1.
+
+    As Lightning sets ``current_epoch`` (and Ignite's recipe for a ``DistributedSampler``,
+    ``set_epoch(engine.state.epoch - 1)``): a run continued by a later ``run`` or resumed from a
+    checkpoint reshuffles as the uninterrupted run would, not from epoch 0 again. Other
+    attributes (``sampler``, ``dataset``, ``batch_size``, ...) are the loader's.
+
+    Example:
+        >>> from torch.utils.data import DistributedSampler
+        >>> loader = DataLoader(range(4), sampler=DistributedSampler(range(4), num_replicas=1, rank=0))
+        >>> state = State(epoch=3)
+        >>> shard = EpochShard(loader, state)
+        >>> _ = list(shard)
+        >>> shard.sampler.epoch, len(shard)
+        (2, 4)
+    """
+
+    def __init__(self, loader: Iterable[Any], state: State) -> None:
+        self.loader = loader
+        self._state = weakref.ref(state)  # the engine's state holds the shard: no cycle
+
+    def __iter__(self) -> Iterator[Any]:
+        state = self._state()
+        if state is not None:
+            _set_sampler_epoch(self.loader, max(state.epoch - 1, 0))
+        return iter(self.loader)
+
+    def __len__(self) -> int:
+        return len(self.loader)  # type: ignore[arg-type]  # a shard of a sized loader is sized
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["loader"], name)
 
 
 def shard_run_data(engine: Engine, loop: RunLoop, world_size: int, shard: Callable[[DataLoader], Iterable[Any]]) -> None:
@@ -42,8 +79,8 @@ def shard_run_data(engine: Engine, loop: RunLoop, world_size: int, shard: Callab
     """
     state = engine.state
     data = state.dataloader
-    if world_size == 1 or loop.waiting is not Phase.RUN_START or data is None:
-        return
+    if world_size == 1 or loop.waiting is not Phase.RUN_START or data is None or isinstance(data, EpochShard):
+        return  # one process, a resumed run, no data, or a shard already (a run continuing the last one)
     if not isinstance(data, DataLoader):
         if engine not in _warned:
             _warned.add(engine)
@@ -54,7 +91,7 @@ def shard_run_data(engine: Engine, loop: RunLoop, world_size: int, shard: Callab
                 stacklevel=2,
             )
         return
-    sharded = shard(data)
+    sharded = EpochShard(shard(data), state)
     if state.epoch_length == len(data):
-        state.epoch_length = len(sharded)  # type: ignore[arg-type]  # a shard of a sized loader is sized
+        state.epoch_length = len(sharded)
     state.dataloader = sharded

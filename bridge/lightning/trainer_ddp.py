@@ -6,7 +6,7 @@ not Lightning's DDP wrapper and ``manual_backward``. So, for the run:
 
 - :func:`train_shard`: the run's DataLoader becomes this rank's shard, made by Lightning's
   own processing of a train dataloader (its ``DistributedSampler``, shuffled from the seed as
-  Lightning does for training), with ``set_epoch`` called on every new pass;
+  Lightning does for training), its epoch set from the engine's on every new pass;
 - :func:`sync_raw_backward`: each forward pass of the user's model, with gradients enabled,
   prepares DDP's reducer for a backward, as Lightning's ``manual_backward`` does, so that
   a plain ``loss.backward()`` averages gradients over the ranks;
@@ -23,12 +23,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Optional
 
 import pytorch_lightning as pl
 import torch
-from lightning_fabric.wrappers import _FabricDataLoader
 from pytorch_lightning.overrides.distributed import _sync_module_states, prepare_for_backward
 from pytorch_lightning.strategies import DDPStrategy, Strategy
 from pytorch_lightning.trainer.connectors.data_connector import _process_dataloader
@@ -40,14 +38,14 @@ from torch.utils.hooks import RemovableHandle
 __all__ = ["no_wrapper_without_gradients", "restore_strategy", "sync_raw_backward", "train_shard"]
 
 
-def train_shard(trainer: pl.Trainer, loader: DataLoader) -> Iterable[Any]:
+def train_shard(trainer: pl.Trainer, loader: DataLoader) -> DataLoader:
     """This rank's shard of ``loader``, as ``trainer.fit`` would make it of a train dataloader.
 
-    The sampler's epoch is set on every ``iter()``, as Lightning sets it every epoch.
+    (Its sampler's epoch follows the engine's: :class:`~bridge.lightning.sharding.EpochShard`.)
     """
     processed = _process_dataloader(trainer, TrainerFn.FITTING, RunningStage.TRAINING, loader)
     assert isinstance(processed, DataLoader)  # a DataLoader in, a DataLoader out
-    return _FabricDataLoader(processed)
+    return processed
 
 
 def sync_raw_backward(wrapper: Optional[torch.nn.Module], model: Optional[torch.nn.Module]) -> Optional[RemovableHandle]:
