@@ -153,7 +153,7 @@ def test_fabric_run_is_quiet_and_writes_nothing(tmp_path: Path, capfd: Any, monk
     [
         ({"gradient_clip_val": 1.0}, ValueError, r"trainer_kwargs\['gradient_clip_val'\] is a pl.Trainer option"),
         ({"enable_progress_bar": True}, ValueError, "runner='fabric' does not take: it takes accelerator, strategy"),
-        ({"devices": 2, "strategy": "ddp_spawn"}, ValueError, r"'ddp_spawn' starts processes by pickling the run.*use strategy='ddp'"),
+        ({"devices": 2, "strategy": "ddp_spawn"}, ValueError, r"'ddp_spawn' starts processes that get the run by pickling.*runner='fabric' takes strategy='ddp'"),
         ({"grad_scaler": 0.5}, TypeError, r"trainer_kwargs\['grad_scaler'\] must be a torch.amp.GradScaler"),
     ],
 )
@@ -288,5 +288,5 @@ def test_a_multi_process_run_ends_its_process_group_at_exit_once(monkeypatch: An
     monkeypatch.setattr(run_setup, "_registered_exit", False)
     run_setup.end_process_group_at_exit()
     run_setup.end_process_group_at_exit()
-    assert registered == [run_setup._destroy_process_group]
-    run_setup._destroy_process_group()  # no process group here: nothing to do, no error
+    assert registered == [run_setup.destroy_process_group]
+    run_setup.destroy_process_group()  # no process group here: nothing to do, no error

@@ -26,6 +26,7 @@ from bridge.engine.runners import RunSpec
 
 __all__ = [
     "cheap_init",
+    "destroy_process_group",
     "end_process_group_at_exit",
     "model_accelerator",
     "placement",
@@ -180,9 +181,14 @@ def end_process_group_at_exit() -> None:
     global _registered_exit
     if not _registered_exit:
         _registered_exit = True
-        atexit.register(_destroy_process_group)
+        atexit.register(destroy_process_group)
 
 
-def _destroy_process_group() -> None:
+def destroy_process_group() -> None:
+    """End this process's process group, if it has one.
+
+    Example:
+        >>> destroy_process_group()  # none here: nothing to do
+    """
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()

@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Optional
 
 import pytorch_lightning as pl
+from pytorch_lightning.strategies.launchers.multiprocessing import _MultiProcessingLauncher
 from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
@@ -39,6 +40,7 @@ from bridge.lightning.run_setup import (
 )
 from bridge.lightning.sharding import shard_run_data
 from bridge.lightning.trainer_ddp import no_wrapper_without_gradients, restore_strategy, sync_raw_backward, train_shard
+from bridge.lightning.trainer_spawn import EngineRunLauncher, FirstStepCheck, engine_run_launcher, own_optimizer_state
 
 __all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
 
@@ -193,10 +195,17 @@ class _RunCallback(BackpropHooks):
             return
         if phase is Phase.RUN_START:
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
+            launcher = engine_run_launcher(trainer)
+            spawned = launcher is not None and launcher.spawned
+            if spawned:
+                own_optimizer_state(trainer.optimizers)
             if isinstance(pl_module, _RunModule):
                 driver.steps.start(trainer)
                 # the process function's own loss.backward() averages gradients over DDP's ranks
-                driver.sync = sync_raw_backward(trainer.strategy.model, getattr(pl_module, "model", None))
+                model = getattr(pl_module, "model", None)
+                driver.sync = sync_raw_backward(trainer.strategy.model, model)
+                if spawned and model is not None:
+                    driver.step = FirstStepCheck(driver, model)  # type: ignore[method-assign]  # first step only
         driver.at(phase)
         if phase is Phase.EPOCH_END:
             _log_metrics(driver.engine, sync=trainer.world_size > 1)
@@ -240,34 +249,49 @@ class _RunModule(pl.LightningModule):
         return [] if self._optimizers is None else self._optimizers
 
 
+class _LoopStep:
+    """A driven module's ``training_step``: the loop's STEP (the process function calls the original)."""
+
+    def __init__(self, original: Any, driver: _RunDriver, link: LightningLink) -> None:
+        functools.update_wrapper(self, original)  # Lightning inspects the step's signature
+        self.driver, self.link = driver, link
+
+    def __call__(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        self.link.step_args = (args, kwargs)
+        return self.driver.step()
+
+
+class _LoopBatchStart:
+    """A driven module's ``on_train_batch_start``: also -1 (end the epoch) when the loop ended it."""
+
+    def __init__(self, original: Any, driver: _RunDriver) -> None:
+        functools.update_wrapper(self, original)
+        self.original, self.driver = original, driver
+
+    def __call__(self, batch: Any, batch_idx: int) -> Optional[int]:
+        response = self.original(batch, batch_idx)
+        return -1 if self.driver.skip_step else response
+
+
 @contextmanager
 def _driven_by(module: pl.LightningModule, driver: _RunDriver, link: LightningLink) -> Iterator[None]:
     """Lets the loop drive a user's LightningModule (``create_lightning_trainer``) for one run.
 
     Its ``training_step`` becomes the loop's STEP (the engine's process function calls the
     original), and ``on_train_batch_start`` also answers -1 when the loop ends the epoch.
-    Instance attributes, removed afterwards: the class and other instances are untouched.
+    Instance attributes (objects, not closures: ``ddp_spawn`` pickles the module), removed
+    afterwards: the class and other instances are untouched.
     """
-    original_start = module.on_train_batch_start
-    original_step = module.training_step
-
-    @functools.wraps(original_step)
-    def training_step(batch: Any, *args: Any, **kwargs: Any) -> Any:
-        link.step_args = (args, kwargs)
-        return driver.step()
-
-    @functools.wraps(original_start)
-    def on_train_batch_start(batch: Any, batch_idx: int) -> Optional[int]:
-        response = original_start(batch, batch_idx)
-        return -1 if driver.skip_step else response
-
-    # instance attributes shadowing the methods, for this run only
-    module.training_step = training_step  # type: ignore[method-assign]
-    module.on_train_batch_start = on_train_batch_start  # type: ignore[method-assign]
+    module.training_step = _LoopStep(module.training_step, driver, link)  # type: ignore[method-assign]
+    module.on_train_batch_start = _LoopBatchStart(module.on_train_batch_start, driver)  # type: ignore[method-assign]
     try:
         yield
     finally:
         del module.training_step, module.on_train_batch_start
+
+
+def _no_warning() -> None:
+    """Stands for a Lightning warning method (a module-level function: ``ddp_spawn`` pickles the Trainer)."""
 
 
 def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
@@ -307,10 +331,15 @@ class TrainerRunner:
                 )
             driver.trainer = trainer
             engine.lightning_trainer = trainer
+            launcher = trainer.strategy.launcher
+            in_new_processes = isinstance(launcher, _MultiProcessingLauncher)  # ddp_spawn, ddp_fork
+            if in_new_processes:
+                optimizers = spec.optimizers if fit_module is None else None
+                trainer.strategy._launcher = EngineRunLauncher(launcher, engine, loop, optimizers)  # type: ignore[arg-type]
             if fit_module is None:
                 # Ignite steps set the model's mode themselves (an evaluator leaves it in eval mode, the
                 # next training step calls model.train()): Lightning's warning about it is noise here.
-                trainer.fit_loop._warn_if_modules_in_eval_mode = lambda: None  # type: ignore[method-assign]
+                trainer.fit_loop._warn_if_modules_in_eval_mode = _no_warning  # type: ignore[method-assign]
             link = LightningLink(trainer, module)
             outer_link = engine._set_driver(link)
             # A LightningModule given as the model becomes a child of this run's module, and Lightning
@@ -331,12 +360,17 @@ class TrainerRunner:
             except BaseException as e:
                 if loop.raised:
                     raise  # the loop's own exception: it already went through Ignite's handling
+                if in_new_processes:
+                    loop.close()  # the run failed in the processes, where its handlers saw it
+                    raise
                 # Lightning or a Lightning callback failed: Ignite's run-level handling applies
                 loop.fail(e)
             finally:
                 if driver.sync is not None:
                     driver.sync.remove()
                 restore_strategy(trainer.strategy)
+                if in_new_processes:
+                    trainer.strategy._launcher = launcher
                 engine._set_driver(outer_link)
                 if isinstance(spec.model, pl.LightningModule):
                     spec.model.trainer = outer_trainer
