@@ -93,6 +93,20 @@ def test_log_message_goes_to_the_bar_file() -> None:
     assert out.getvalue() == "hello\n"
 
 
+@pytest.mark.parametrize("rank", [0, 1])
+def test_only_rank_zero_shows_the_bar_and_its_messages(monkeypatch: pytest.MonkeyPatch, rank: int) -> None:
+    monkeypatch.setattr(btq.idist, "get_rank", lambda: rank)
+    text = _text(Engine, Events, btq.ProgressBar)
+    out = io.StringIO()
+    btq.ProgressBar(file=out).log_message("hello")
+    if rank == 0:
+        assert text == _text(ie.Engine, ie.Events, itq.ProgressBar) and out.getvalue() == "hello\n"
+    else:
+        assert text == "" and out.getvalue() == ""
+    # the user's own choice wins: a bar asked for on every rank
+    assert _text(Engine, Events, btq.ProgressBar, bar_kwargs={"disable": False}) != ""
+
+
 def test_bad_input() -> None:
     engine = Engine(lambda e, b: None)
     bar = btq.ProgressBar(file=io.StringIO())

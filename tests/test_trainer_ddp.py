@@ -23,7 +23,7 @@ import torch
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader, TensorDataset
 from bridge.engine import Engine, Events, create_supervised_evaluator, create_supervised_trainer
-from bridge.handlers import ModelCheckpoint
+from bridge.handlers import ModelCheckpoint, ProgressBar
 from bridge.lightning import EngineCallback, create_lightning_trainer
 from bridge.metrics import MeanSquaredError
 import bridge.distributed as idist
@@ -59,6 +59,13 @@ class Module(pl.LightningModule):  # the same training as a plain LightningModul
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
+class RankFile:  # a progress bar's file: each rank's writes would go to a file of its own
+    def write(self, text):
+        with open(f"{out}.bar.{idist.get_rank()}", "a") as f:
+            f.write(text)
+    def flush(self):
+        pass
+
 def evaluate(engine, batch):  # an evaluator's step: no gradients, nothing to train
     index, xb, yb = batch
     with torch.no_grad():
@@ -76,6 +83,7 @@ for mode in modes:  # each mode from the same start: data, model and optimizer
       engine = Engine(step, model=model, optimizers=optimizer, trainer_kwargs=options)
       engine.add_event_handler(Events.EPOCH_COMPLETED, ModelCheckpoint(f"{out}-{mode}-ckpt", "m", n_saved=None),
                                {"model": model, "optimizer": optimizer})
+      ProgressBar(file=RankFile(), mininterval=0).attach(engine)
       state = engine.run(loader, max_epochs=2)
       result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "saves": len(saves)}
       saves.clear()
@@ -195,6 +203,12 @@ def test_checkpoints_are_written_by_rank_zero_only_and_load_in_one_process(runs:
     model.load_state_dict(checkpoint["model"])  # the user's own module: no DDP "module." prefix
     for got, want in zip(model.parameters(), ranks[0]["weights"]):
         assert torch.allclose(got.detach().flatten(), torch.tensor(want))
+
+
+def test_the_progress_bar_is_shown_by_rank_zero_only(runs: dict[str, Any]) -> None:
+    folder = Path(runs["folder"])
+    assert "Epoch [2/2]: [4/4]" in (folder / "out.bar.0").read_text()
+    assert not (folder / "out.bar.1").exists()
 
 
 def test_the_supervised_helpers_take_the_same_option(runs: dict[str, Any]) -> None:

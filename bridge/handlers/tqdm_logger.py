@@ -14,6 +14,7 @@ from typing import Any, Optional, Union
 
 import torch
 
+import bridge.distributed as idist
 from bridge.engine.events import CallableEventWithFilter, Events
 
 __all__ = ["ProgressBar"]
@@ -38,6 +39,9 @@ class ProgressBar:
         persist: keep the bar on screen after it closes (tqdm's ``leave``).
         bar_format: tqdm ``bar_format``; ``None`` for tqdm's default format.
         tqdm_kwargs: passed to ``tqdm`` (``file``, ``desc``, ``ncols``, ...).
+
+    On several processes only rank 0 shows the bar and prints ``log_message`` (unless
+    ``tqdm_kwargs`` says ``disable`` itself), as Lightning's progress bar does.
 
     The description is ``"Epoch [e/max_epochs]"`` (``"Iteration"`` when ``max_epochs == 1``),
     or ``desc`` from ``tqdm_kwargs``. The postfix shows ``metric_names`` from
@@ -70,9 +74,10 @@ class ProgressBar:
         self.tqdm_kwargs = tqdm_kwargs
 
     def _reset(self, pbar_total: Optional[int]) -> None:
-        self.pbar = self.pbar_cls(
-            total=pbar_total, leave=self.persist, bar_format=self.bar_format, initial=1, **self.tqdm_kwargs
-        )
+        kwargs = self.tqdm_kwargs
+        if "disable" not in kwargs and idist.get_rank() > 0:
+            kwargs = {**kwargs, "disable": True}  # one bar per job, rank 0's (as Lightning's progress bar)
+        self.pbar = self.pbar_cls(total=pbar_total, leave=self.persist, bar_format=self.bar_format, initial=1, **kwargs)
 
     def _close(self, engine: Any) -> None:
         if self.pbar is not None:
@@ -92,7 +97,8 @@ class ProgressBar:
         """
         from tqdm import tqdm
 
-        tqdm.write(message, file=self.tqdm_kwargs.get("file", None))
+        if idist.get_rank() == 0:  # printed once per job, as the bar is shown once
+            tqdm.write(message, file=self.tqdm_kwargs.get("file", None))
 
     def attach(
         self,
