@@ -7,6 +7,7 @@ file covers what only bridge has (the Trainer underneath) and bridge's own guara
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import pytest
@@ -109,6 +110,48 @@ def test_lightning_options_reach_the_trainer(tmp_path: Any) -> None:
     engine.run([1, 2, 3])
     assert engine.lightning_trainer.logger is logger
     assert engine.lightning_trainer.default_root_dir == str(tmp_path)
+
+
+class _CtrlCAt(pl.Callback):
+    """Presses Ctrl-C (a real SIGINT) in Lightning's code, after the loop's second iteration."""
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if trainer.global_step == 2:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _ctrl_c_in_a_handler(engine: Any) -> None:
+    if engine.state.iteration == 2:
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize("where", ["in a handler", "in Lightning's code"])
+def test_ctrl_c_is_a_keyboard_interrupt_of_the_run_wherever_it_lands(where: str) -> None:
+    # Ignite: a Ctrl-C during run() goes to EXCEPTION_RAISED handlers, or propagates as KeyboardInterrupt
+    def run(engine_cls: Any, events: Any, handle: bool, **kwargs: Any) -> list[Any]:
+        engine = engine_cls(lambda e, b: b, **kwargs)
+        seen: list[Any] = []
+        if where == "in a handler":
+            engine.add_event_handler(events.ITERATION_COMPLETED, _ctrl_c_in_a_handler)
+        if handle:
+            engine.add_event_handler(events.EXCEPTION_RAISED, lambda e, exc: seen.append(type(exc).__name__))
+        try:
+            state = engine.run(range(5), max_epochs=2)
+            seen.append(("returned", state.iteration))
+        except KeyboardInterrupt:
+            seen.append("raised KeyboardInterrupt")
+        return seen
+
+    callbacks = [_CtrlCAt()] if where == "in Lightning's code" else []
+    for handle in (True, False):
+        ours = run(Engine, Events, handle, callbacks=callbacks)
+        assert ours == (["KeyboardInterrupt", ("returned", 2)] if handle else ["raised KeyboardInterrupt"])
+        if where == "in a handler":
+            import ignite.engine
+
+            assert ours == run(ignite.engine.Engine, ignite.engine.Events, handle)
+    # bridge's SIGINT handler is for the run only
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.parametrize("key", ["max_epochs", "max_steps", "limit_train_batches", "callbacks"])

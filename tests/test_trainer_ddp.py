@@ -7,6 +7,8 @@ running the script again, as it would for a user.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -246,3 +248,60 @@ def test_create_lightning_trainer_and_engine_callback_on_two_processes(runs: dic
     weight, bias = (torch.tensor(w) for w in callback[0]["weights"])
     mse = torch.nn.functional.mse_loss(x @ weight.reshape(1, 3).T + bias, y).item()
     assert [r["mse"] for r in callback] == [pytest.approx(mse, rel=1e-5)] * 2
+
+
+CTRL_C_SCRIPT = """
+import pathlib, sys, time, warnings
+warnings.filterwarnings("ignore")
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from bridge.engine import Engine, Events
+import bridge.distributed as idist
+
+model = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+def step(engine, batch):
+    time.sleep(0.01)
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(model(batch[0]), batch[1]).backward()
+    optimizer.step()
+
+def started(engine):  # each rank says it is training
+    pathlib.Path(f"started.{idist.get_rank()}").touch()
+
+x = torch.randn(8000, 3)
+engine = Engine(step, model=model, optimizers=optimizer, trainer_kwargs={"accelerator": "cpu", "devices": 2, "strategy": "ddp"})
+engine.add_event_handler(Events.ITERATION_COMPLETED(once=3), started)
+engine.run(DataLoader(TensorDataset(x, x.sum(1, keepdim=True)), batch_size=4))
+"""
+
+
+def _running(group: int) -> list[str]:
+    """The processes of ``group`` that still run (a zombie has ended; this machine's init may not reap it)."""
+    ps = subprocess.run(["ps", "-o", "stat=,cmd=", "-g", str(group)], capture_output=True, text=True).stdout
+    return [line for line in ps.splitlines() if line.strip() and not line.lstrip().startswith("Z")]
+
+
+def test_ctrl_c_ends_every_rank_with_a_keyboard_interrupt(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(CTRL_C_SCRIPT)
+    # a session of its own: the Ctrl-C goes to the job's process group, as a terminal sends it
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"started.{rank}").exists() for rank in (0, 1)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pressed = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - pressed
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode != 0 and took < 30
+    # why the job stopped (a rank caught inside a collective may end on its peer's closed connection instead)
+    assert "KeyboardInterrupt" in stderr, stderr[-3000:]
+    assert _running(proc.pid) == []  # no rank left behind

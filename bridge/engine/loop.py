@@ -176,6 +176,14 @@ class RunLoop:
         self._generator = cast(RunGenerator, _StartOnFirstUse(self))
 
     @property
+    def running(self) -> bool:
+        """Whether the loop's own code (a handler, the process function) is executing right now.
+
+        A signal handler can tell from it where a Ctrl-C landed.
+        """
+        return bool(self._generator.gi_running)  # type: ignore[attr-defined]  # typeshed leaves it out
+
+    @property
     def suspended(self) -> bool:
         """Whether the run paused (``interrupt()``) and the next ``run`` continues it."""
         return self.waiting is Phase.INTERRUPTED
@@ -376,6 +384,8 @@ class _StartOnFirstUse:
 
     def close(self) -> None:
         """Nothing ran: nothing to close."""
+
+    gi_running = False  # not started, so not running
 
 
 def _none_data_iter(size: int) -> Iterator[None]:

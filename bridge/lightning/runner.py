@@ -28,6 +28,7 @@ from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import RunSpec
 from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
+from bridge.lightning.interrupts import OutsideLoopInterrupt, interrupts_reach_the_loop
 from bridge.lightning.module_dispatch import alone, dispatched_by_module
 from bridge.lightning.run_setup import (
     cheap_init,
@@ -39,7 +40,13 @@ from bridge.lightning.run_setup import (
     with_grad_scaler,
 )
 from bridge.lightning.sharding import shard_run_data
-from bridge.lightning.trainer_ddp import no_wrapper_without_gradients, restore_strategy, sync_raw_backward, train_shard
+from bridge.lightning.trainer_ddp import (
+    end_launched_processes,
+    no_wrapper_without_gradients,
+    restore_strategy,
+    sync_raw_backward,
+    train_shard,
+)
 from bridge.lightning.trainer_spawn import EngineRunLauncher, FirstStepCheck, engine_run_launcher, own_optimizer_state
 
 __all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
@@ -351,12 +358,23 @@ class TrainerRunner:
                         run_scope.enter_context(_driven_by(module, driver, link))
                     if alone(callback, trainer, module):
                         run_scope.enter_context(dispatched_by_module(callback, trainer, module))
+                    run_scope.enter_context(interrupts_reach_the_loop(loop))
                     # a module's validation_step is an evaluator Engine's business: an empty val loader
                     # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
                     val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None
                     trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
             except _LoopInterrupt as e:
+                end_launched_processes(trainer)
                 raise e.__cause__ from None  # type: ignore[misc]
+            except OutsideLoopInterrupt:
+                # Ctrl-C in Lightning's code: for Ignite it is a KeyboardInterrupt in the run
+                end_launched_processes(trainer)
+                interrupt = KeyboardInterrupt()
+                interrupt.__suppress_context__ = True
+                if in_new_processes:
+                    loop.close()
+                    raise interrupt from None
+                loop.fail(interrupt)
             except BaseException as e:
                 if loop.raised:
                     raise  # the loop's own exception: it already went through Ignite's handling

@@ -23,6 +23,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import time
 from typing import Any, Optional
 
 import pytorch_lightning as pl
@@ -35,7 +40,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from torch.utils.hooks import RemovableHandle
 
-__all__ = ["no_wrapper_without_gradients", "restore_strategy", "sync_raw_backward", "train_shard"]
+__all__ = ["end_launched_processes", "no_wrapper_without_gradients", "restore_strategy", "sync_raw_backward",
+           "train_shard"]  # fmt: skip
 
 
 def train_shard(trainer: pl.Trainer, loader: DataLoader) -> DataLoader:
@@ -85,3 +91,39 @@ def no_wrapper_without_gradients(strategy: Strategy, module: pl.LightningModule)
 def restore_strategy(strategy: Strategy) -> None:
     """Undo :func:`no_wrapper_without_gradients` on ``strategy`` (nothing if it did nothing)."""
     vars(strategy).pop("configure_ddp", None)
+
+
+def end_launched_processes(trainer: pl.Trainer, grace: float = 5.0) -> None:
+    """On the process that launched the others (``ddp``, ``ddp_spawn``), after a Ctrl-C ended the run: they end too.
+
+    They usually got the Ctrl-C as well and are ending: wait ``grace`` seconds for that, then
+    forward a SIGINT, then kill. Each is waited for, so none is left behind. Elsewhere (one
+    process, another rank) nothing is done.
+
+    Example:
+        >>> end_launched_processes(pl.Trainer(accelerator="cpu", logger=False))  # one process: nothing to end
+    """
+    launcher = trainer.strategy.launcher
+    processes: list[Any] = list(getattr(launcher, "procs", []))  # Popen (ddp) or multiprocessing (ddp_spawn)
+    for signum in (None, signal.SIGINT, signal.SIGKILL):
+        alive = [p for p in processes if _alive(p)]
+        if not alive:
+            return
+        for process in alive:
+            if signum is not None:
+                os.kill(process.pid, signum)
+        deadline = time.monotonic() + grace
+        for process in alive:
+            _wait(process, max(0.0, deadline - time.monotonic()))
+
+
+def _alive(process: Any) -> bool:
+    return process.poll() is None if isinstance(process, subprocess.Popen) else bool(process.is_alive())
+
+
+def _wait(process: Any, timeout: float) -> None:
+    if isinstance(process, subprocess.Popen):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    else:
+        process.join(timeout)
