@@ -1,4 +1,4 @@
-"""Ignite code on Lightning's DDP through the default (``pl.Trainer``) runner, on 2 gloo processes.
+"""Ignite code on Lightning's DDP, on 2 gloo processes: the default (``pl.Trainer``) runner, and the Fabric runner.
 
 Each case runs a script in a subprocess: Lightning's DDP launcher starts the second rank by
 running the script again, as it would for a user.
@@ -103,6 +103,10 @@ for mode in modes:  # each mode from the same start: data, model and optimizer
       eval_state = evaluator.run(DataLoader(TensorDataset(torch.arange(32), x, y), batch_size=4))
       result = {"iterations": state.iteration, "epoch_length": state.epoch_length, "mse": eval_state.metrics["mse"],
                 "eval_iterations": eval_state.iteration}
+  elif mode == "fabric":  # the same unmodified step on the lean runner
+      state = Engine(step, model=model, optimizers=optimizer, runner="fabric", trainer_kwargs=options).run(loader,
+                                                                                                      max_epochs=2)
+      result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
   elif mode == "module":  # create_lightning_trainer on the same LightningModule
       state = create_lightning_trainer(Module(), trainer_kwargs=options).run(loader, max_epochs=2)
       result = {"iterations": state.iteration, "epoch_length": state.epoch_length}
@@ -161,11 +165,9 @@ def single_process_weights(global_batches: list[list[int]]) -> list[torch.Tensor
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every mode on 2 processes, shared by the tests below."""
-    bridge_runs = tmp_path_factory.mktemp("ddp")
-    # two launches: bridge's three ways in one script, plain Lightning (with and without EngineCallback) in another
-    return {"folder": str(bridge_runs), **run(bridge_runs, "engine,supervised,module", 2),
-            **run(tmp_path_factory.mktemp("ddp_lightning"), "lightning,callback", 2)}  # fmt: skip
+    """Every mode on 2 processes, one after another in one launch, shared by the tests below."""
+    folder = tmp_path_factory.mktemp("ddp")
+    return {"folder": str(folder), **run(folder, "engine,supervised,module,fabric,lightning,callback", 2)}
 
 
 def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs: dict[str, Any]) -> None:
@@ -194,6 +196,18 @@ def test_an_engine_on_two_ddp_processes_shards_and_syncs_as_lightning_does(runs:
     assert [r["mse"] for r in ranks] == [pytest.approx(mse, rel=1e-5)] * 2
 
 
+def test_the_fabric_runner_shards_and_syncs_the_same_step(runs: dict[str, Any]) -> None:
+    ranks = runs["fabric"]
+    assert [(r["world"], r["epoch_length"], r["iterations"]) for r in ranks] == [(2, 4, 8), (2, 4, 8)]
+    for epoch in (0, 1):  # Fabric's shard of a loader that does not shuffle: disjoint, complete, every epoch
+        shards = [{i for batch in r["seen"][4 * epoch:4 * epoch + 4] for i in batch} for r in ranks]
+        assert shards[0].isdisjoint(shards[1]) and shards[0] | shards[1] == set(range(32))
+    want = single_process_weights([a + b for a, b in zip(ranks[0]["seen"], ranks[1]["seen"])])
+    for r in ranks:
+        for got, expected in zip(r["weights"], want):
+            assert torch.allclose(torch.tensor(got), expected, atol=1e-5)
+
+
 def test_checkpoints_are_written_by_rank_zero_only_and_load_in_one_process(runs: dict[str, Any]) -> None:
     ranks = runs["engine"]
     assert [r["saves"] for r in ranks] == [2, 0]  # one file per epoch, each written once
@@ -220,6 +234,31 @@ def test_the_supervised_helpers_take_the_same_option(runs: dict[str, Any]) -> No
         for got, want in zip(a["weights"], b["weights"]):
             assert torch.allclose(torch.tensor(got), torch.tensor(want), atol=1e-6)
         assert a["mse"] == pytest.approx(b["mse"], rel=1e-5)
+
+
+def test_a_checkpoint_resumes_on_another_number_of_processes() -> None:
+    from torch.utils.data import DataLoader
+
+    from bridge.engine import Engine
+    from bridge.engine.loop import RunLoop
+    from bridge.lightning.sharding import shard_run_data
+
+    def half(loader: DataLoader) -> DataLoader:  # rank 0's shard of 32 samples on 2 processes
+        return DataLoader(list(range(0, 32, 2)), batch_size=4)
+
+    # one process's state after 2 epochs of 8 batches, resumed on 2: each rank counts its 4-batch shard
+    engine = Engine(lambda e, b: b)
+    engine.load_state_dict({"epoch_length": 8, "iteration": 16, "max_epochs": 3})
+    engine.state.dataloader = DataLoader(list(range(32)), batch_size=4)
+    shard_run_data(engine, RunLoop(engine), 2, half)
+    assert (engine.state.epoch, engine.state.iteration, engine.state.epoch_length) == (2, 8, 4)
+    # its checkpoints count the whole data's batches, as one process does: mid-epoch 3, 2 of 4 batches
+    engine.state.iteration = 10
+    assert dict(engine.state_dict()) == {"epoch_length": 8, "iteration": 20, "max_epochs": 3}
+    # on one process again, the state counts the whole data
+    engine.load_state_dict(engine.state_dict())
+    shard_run_data(engine, RunLoop(engine), 1, half)
+    assert dict(engine.state_dict()) == {"epoch_length": 8, "iteration": 20, "max_epochs": 3}
 
 
 def test_an_exception_on_one_rank_ends_every_rank(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ if __name__ == "__main__":
     # ddp_fork: the processes inherit the script's objects, so the unmodified step works as under ddp
     first = Engine(ignite_step, model=model, optimizers=optimizer, trainer_kwargs={**options, "strategy": "ddp_fork"})
     state = first.run(loader, max_epochs=2)
-    result("fork", iteration=state.iteration, epoch_length=state.epoch_length)
+    result("fork", iteration=state.iteration, epoch_length=state.epoch_length, saved=first.state_dict())
     # ddp_spawn: Ignite's helpers carry model and optimizer with the engine; Ignite's resume recipe
     trainer = create_supervised_trainer(model, optimizer, torch.nn.functional.mse_loss,
                                         trainer_kwargs={**options, "strategy": "ddp_spawn"})
@@ -200,7 +200,7 @@ if __name__ == "__main__":
     trainer.load_state_dict(first.state_dict())
     state = trainer.run(loader, max_epochs=3)
     result("spawn", iteration=state.iteration, epoch=state.epoch, epoch_length=state.epoch_length,
-           loaded=state.dataloader is loader)
+           loaded=state.dataloader is loader, saved=trainer.state_dict())
     # ddp_spawn with the unmodified step: each process would train its own import-time model
     Engine(ignite_step, model=model, optimizers=optimizer,
            trainer_kwargs={**options, "strategy": "ddp_spawn"}).run(loader, max_epochs=1)
@@ -250,9 +250,12 @@ def test_engine_runs_on_ddp_fork_and_ddp_spawn(tmp_path: Path) -> None:
     # fork: the unmodified Ignite step, gradients averaged over the 2 shards; rank 0's state back
     fork, spawn = results["fork"], results["spawn"]
     assert [fork["iteration"], fork["epoch_length"]] == [8, 4] and close(fork["weights"], expected(2)[0])
+    # its state_dict counts the whole data's batches, as one process's does: it resumes on any number
+    assert fork["saved"] == {"epoch_length": 8, "iteration": 16, "max_epochs": 2}
     # spawn, resumed from the fork run's state_dict for a third epoch (reshuffled as Lightning's DDP would):
     # rank 0's state, weights and optimizer state back in the main process; the user's loader kept
     assert [spawn[k] for k in ("iteration", "epoch", "epoch_length", "loaded")] == [12, 3, 4, True]
+    assert spawn["saved"] == {"epoch_length": 8, "iteration": 24, "max_epochs": 3}
     weights, momentum = expected(3)
     assert close(spawn["weights"], weights) and close(spawn["momentum"], momentum)
     # the handler ran on each rank, on its shard: 4 of the epoch's 8 batches

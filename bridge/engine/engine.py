@@ -106,6 +106,9 @@ class Engine(EventRegistry, RunArgumentsMixin, DrivenMixin):
         self._init_iter: Optional[int] = None
         # the loop of a run that is not over: suspended by interrupt(), or dead after it raised
         self._loop: Optional[RunLoop] = None
+        #: (whole, shard) epoch lengths while the state counts one rank's shard of the data
+        #: (a multi-process run); state_dict() saves the whole data's counts
+        self._shard_lengths: Optional[tuple[int, int]] = None
 
         self.register_events(*Events, *BackpropEvents)
 

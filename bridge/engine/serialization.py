@@ -22,7 +22,21 @@ from typing import Optional
 from bridge.base.mixins import Serializable
 from bridge.engine.events import State
 
-__all__ = ["StateDictMixin"]
+__all__ = ["StateDictMixin", "rescale_iteration"]
+
+
+def rescale_iteration(iteration: int, epoch_length: int, new_epoch_length: int) -> int:
+    """``iteration`` counted in epochs of ``epoch_length``, counted in epochs of ``new_epoch_length``.
+
+    Whole epochs map exactly; a partial one in proportion (Ignite restarts the data iterator
+    of a resumed epoch anyway).
+
+    Example:
+        >>> rescale_iteration(16, 8, 4), rescale_iteration(10, 4, 8)
+        (8, 20)
+    """
+    epochs, into = divmod(iteration, epoch_length)
+    return epochs * new_epoch_length + into * new_epoch_length // epoch_length
 
 
 class StateDictMixin(Serializable):
@@ -38,6 +52,7 @@ class StateDictMixin(Serializable):
     _state_dict_one_of_opt_keys: tuple[tuple[str, ...], ...] = (("max_epochs", "max_iters"),)
     state: State
     _state_dict_user_keys: list[str]
+    _shard_lengths: Optional[tuple[int, int]]
 
     @property
     def state_dict_user_keys(self) -> list[str]:
@@ -56,6 +71,10 @@ class StateDictMixin(Serializable):
     def state_dict(self) -> OrderedDict:
         """The engine's progress: ``epoch_length``, ``iteration``, ``max_epochs`` or ``max_iters``, user keys.
 
+        On several processes, where each rank iterates its shard of the data, ``epoch_length``
+        and ``iteration`` are saved in the whole data's batches, as one process counts them: a
+        checkpoint resumes on any number of processes.
+
         Example:
             >>> from bridge.engine import Engine
             >>> engine = Engine(lambda e, b: b)
@@ -66,7 +85,12 @@ class StateDictMixin(Serializable):
         keys: tuple[str, ...] = self._state_dict_all_req_keys
         keys += ("max_iters",) if self.state.max_iters is not None else ("max_epochs",)
         keys += tuple(self._state_dict_user_keys)
-        return OrderedDict([(k, getattr(self.state, k)) for k in keys])
+        saved = OrderedDict([(k, getattr(self.state, k)) for k in keys])
+        if self._shard_lengths is not None:
+            whole, part = self._shard_lengths
+            saved["epoch_length"] = whole
+            saved["iteration"] = rescale_iteration(saved["iteration"], part, whole)
+        return saved
 
     def load_state_dict(self, state_dict: Mapping) -> None:
         """Restore progress saved by :meth:`state_dict`; the next :meth:`run` resumes from it.

@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader
 from bridge.engine.engine import Engine
 from bridge.engine.events import State
 from bridge.engine.loop import Phase, RunLoop
+from bridge.engine.serialization import rescale_iteration
 
 __all__ = ["EpochShard", "shard_run_data"]
 
@@ -76,9 +77,14 @@ def shard_run_data(engine: Engine, loop: RunLoop, world_size: int, shard: Callab
     Only at the start of a run (a resumed run keeps its iterator). ``state.epoch_length``
     follows the shard when it was the whole loader's length. Data that is not a DataLoader
     cannot be sharded: every rank iterates all of it, and a warning says so, once per engine.
+    The state counts the rank's own batches (``iteration`` of a resumed state too), and
+    ``engine.state_dict()`` saves the whole data's counts, so checkpoints resume on any
+    number of processes.
     """
     state = engine.state
     data = state.dataloader
+    if world_size == 1:
+        engine._shard_lengths = None  # the state counts the whole data
     if world_size == 1 or loop.waiting is not Phase.RUN_START or data is None or isinstance(data, EpochShard):
         return  # one process, a resumed run, no data, or a shard already (a run continuing the last one)
     if not isinstance(data, DataLoader):
@@ -93,5 +99,10 @@ def shard_run_data(engine: Engine, loop: RunLoop, world_size: int, shard: Callab
         return
     sharded = EpochShard(shard(data), state)
     if state.epoch_length == len(data):
-        state.epoch_length = len(sharded)
+        # the state counts this rank's batches from now on (a resumed state's iteration too);
+        # state_dict() saves the whole data's counts again
+        whole, part = len(data), len(sharded)
+        state.iteration = rescale_iteration(state.iteration, whole, part)
+        state.epoch_length = part
+        engine._shard_lengths = (whole, part)
     state.dataloader = sharded

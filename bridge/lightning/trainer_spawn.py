@@ -112,7 +112,7 @@ class EngineRunLauncher(_MultiProcessingLauncher):
         extra = super().get_extra_results(trainer)
         buffer = io.BytesIO()
         schedulers = [config.scheduler for config in trainer.lr_scheduler_configs]
-        torch.save({"state": state_values(self.engine.state),
+        torch.save({"state": state_values(self.engine.state), "shard_lengths": self.engine._shard_lengths,
                     "optimizers": [o.state_dict() for o in trainer.optimizers],
                     "schedulers": [s.state_dict() for s in schedulers]}, buffer)  # fmt: skip
         return {**extra, _KEY: buffer.getvalue()}
@@ -122,6 +122,7 @@ class EngineRunLauncher(_MultiProcessingLauncher):
         # bridge's own bytes, from the process it started
         result = torch.load(io.BytesIO(extra[_KEY]), weights_only=False)
         vars(self.engine.state).update(result["state"])
+        self.engine._shard_lengths = result["shard_lengths"]  # the state counts rank 0's shard
         if self.optimizers is not None:
             config = self.optimizers
             # Lightning's parser takes the configure_optimizers forms as dict / list
