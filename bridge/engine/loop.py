@@ -181,7 +181,7 @@ class RunLoop:
 
         A signal handler can tell from it where a Ctrl-C landed.
         """
-        return bool(self._generator.gi_running)  # type: ignore[attr-defined]  # typeshed leaves it out
+        return bool(getattr(self._generator, "gi_running", False))  # a generator attribute typeshed leaves out
 
     @property
     def suspended(self) -> bool:
@@ -384,8 +384,6 @@ class _StartOnFirstUse:
 
     def close(self) -> None:
         """Nothing ran: nothing to close."""
-
-    gi_running = False  # not started, so not running
 
 
 def _none_data_iter(size: int) -> Iterator[None]:
