@@ -459,6 +459,22 @@ def generator_exhausted(fw: Framework, rec: Recorder) -> None:
     rec.run(rec.engine("trainer"), gen(4), max_epochs=3)
 
 
+@scenario("EPOCH_COMPLETED", "DATALOADER_STOP_ITERATION", "EPOCH_COMPLETED", "COMPLETED")
+def generator_restarted_at_stop_iteration(fw: Framework, rec: Recorder) -> None:
+    """Ignite's FAQ, finite iterator with unknown size: new data when the iterator runs out."""
+    eng = rec.engine("trainer")
+    eng.add_event_handler(fw.Events.DATALOADER_STOP_ITERATION, lambda e: e.set_data(gen(4)))
+    rec.run(eng, gen(4), max_epochs=3)
+
+
+@scenario("EPOCH_STARTED", "EPOCH_COMPLETED", "COMPLETED")
+def generator_restarted_at_epoch_started(fw: Framework, rec: Recorder) -> None:
+    """The FAQ's other way: each epoch after the first starts on new data."""
+    eng = rec.engine("trainer")
+    eng.add_event_handler(fw.Events.EPOCH_STARTED(after=1), lambda e: e.set_data(gen(3)))
+    rec.run(eng, gen(3), max_epochs=3)
+
+
 @scenario("EPOCH_COMPLETED", "COMPLETED")
 def generator_with_epoch_length(fw: Framework, rec: Recorder) -> None:
     rec.run(rec.engine("trainer"), gen(None), epoch_length=3, max_epochs=3)

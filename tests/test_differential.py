@@ -74,8 +74,6 @@ def test_matrix_fires_every_builtin_event() -> None:
 # Bad input that Ignite accepts silently and bridge refuses up front (docs/engine.md):
 # scenario -> the error bridge raises where Ignite runs on.
 DELIBERATE_DEVIATIONS = {
-    # Ignite runs epochs 2 and 3 empty, warning each time
-    "generator_exhausted": "Argument data is an iterator without length, so its first epoch exhausts it",
     # Ignite runs nothing at all
     "max_epochs_zero_on_fresh_engine": "Argument max_epochs is invalid",
 }

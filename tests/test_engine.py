@@ -392,13 +392,12 @@ def test_max_epochs_below_the_state_epoch_is_refused() -> None:
     [
         ([], {}, ValueError, "Input data has zero size"),
         (None, {}, ValueError, "epoch_length should be provided if data is None"),
-        (iter(range(4)), {"max_epochs": 2}, ValueError, "iterator without length.*needs epoch_length"),
         (42, {}, TypeError, "Argument data should be iterable"),
         ([1], {"max_epochs": 2, "max_iters": 3}, ValueError, "mutually exclusive"),
         ([1], {"max_epochs": 0}, ValueError, "Argument max_epochs is invalid"),
         ([1], {"epoch_length": 0}, ValueError, "Input data has zero size"),
     ],
-    ids=["empty", "none-without-length", "iterator-without-length", "not-iterable", "both-limits", "zero-epochs",
+    ids=["empty", "none-without-length", "not-iterable", "both-limits", "zero-epochs",
          "zero-epoch-length"],
 )  # fmt: skip
 def test_bad_run_arguments_are_refused(data: Any, kwargs: dict, error: type, message: str) -> None:

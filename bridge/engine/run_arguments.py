@@ -110,13 +110,6 @@ class RunArgumentsMixin(StateDictMixin):
                 raise ValueError("Input data has zero size. Please provide non-empty data")
             if max_iters is None and max_epochs is None:
                 max_epochs = 1
-            if epoch_length is None and isinstance(data, Iterator) and max_epochs is not None and max_epochs > 1:
-                # Ignite would run the later epochs empty, warning each time: refuse up front instead
-                raise ValueError(
-                    f"Argument data is an iterator without length, so its first epoch exhausts it: "
-                    f"max_epochs={max_epochs} needs epoch_length=... (iterations per epoch), "
-                    "or pass a re-iterable collection such as a list or a DataLoader."
-                )
             self.state.iteration = 0
             self.state.epoch = 0
             self.state.max_epochs = max_epochs if max_iters is None else None
