@@ -9,6 +9,7 @@ for ``amp_mode="amp"``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -64,24 +65,31 @@ def _check_accumulation(gradient_accumulation_steps: int) -> None:
 class _Backprop:
     """Backward and step through Lightning when it manages ``optimizer`` in this run, else plain torch.
 
-    The Lightning-wrapped optimizer is looked up once per run, not per iteration.
+    The Lightning-wrapped optimizer is looked up once per run, not per iteration. The look-up
+    is held by weak references: the run's driver and wrapped optimizer refer to the engine,
+    which holds this step, and the cycle would outlive the user's last reference.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer) -> None:
         self.optimizer = optimizer
-        self._link: Any = None
-        self._wrapped: Any = None
+        self._link: Optional[weakref.ref[Any]] = None
+        self._wrapped: Optional[weakref.ref[Any]] = None
 
     def __getstate__(self) -> dict[str, Any]:
         # the look-up of a past run is not carried into new processes (ddp_spawn)
         return {**self.__dict__, "_link": None, "_wrapped": None}
 
     def optimizer_for(self, engine: Engine) -> Any:
-        if engine._driver is not self._link:
-            self._link = engine._driver
-            wrapped = [o for o in engine.optimizers if o.optimizer is self.optimizer] if self._link else []
-            self._wrapped = wrapped[0] if wrapped else None
-        return self._wrapped if self._wrapped is not None else self.optimizer
+        driver = engine._driver
+        if driver is None:
+            self._link = self._wrapped = None
+            return self.optimizer
+        if self._link is None or self._link() is not driver:
+            self._link = weakref.ref(driver)
+            wrapped = [o for o in engine.optimizers if o.optimizer is self.optimizer]
+            self._wrapped = weakref.ref(wrapped[0]) if wrapped else None
+        step = self._wrapped() if self._wrapped is not None else None
+        return step if step is not None else self.optimizer
 
     def backward(self, engine: Engine, loss: torch.Tensor) -> None:
         if self._wrapped is not None:

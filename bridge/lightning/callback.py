@@ -376,6 +376,7 @@ class EngineCallback(BackpropHooks):
         self._link(LightningLink(trainer, pl_module), trainer)
 
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self.unwrap_steps()
         self._link(None, None)
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
@@ -391,4 +392,5 @@ class EngineCallback(BackpropHooks):
                     if view.engine._event_handlers.get(event):
                         view.engine._fire_event(event, exception)
         finally:
+            self.unwrap_steps()
             self._link(None, None)  # Lightning calls no teardown hook after an exception

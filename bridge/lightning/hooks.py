@@ -94,8 +94,19 @@ class BackpropHooks(pl.Callback):
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # The optimizers exist now; their step gets the OPTIM_STEP_COMPLETED event.
         # Lightning makes new wrapped optimizers for each fit, so each fit wraps once per callback.
+        wrapped = vars(self).setdefault("_wrapped_steps", [])
         for optimizer in LightningLink(trainer, pl_module).optimizers():
+            wrapped.append((optimizer, vars(optimizer).get("step")))
             optimizer.step = self._after_step(optimizer.step)  # type: ignore[method-assign]
+
+    def unwrap_steps(self) -> None:
+        """Undo :meth:`on_train_start`'s wrappers when the fit ends: a wrapper and its optimizer
+        refer to each other, a cycle that would keep the optimizer for the garbage collector."""
+        for optimizer, previous in reversed(vars(self).pop("_wrapped_steps", [])):
+            if previous is None:
+                vars(optimizer).pop("step", None)
+            else:
+                optimizer.step = previous
 
     def _after_step(self, step: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(step)

@@ -29,6 +29,7 @@ from bridge.engine.runners import RunSpec
 from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
 from bridge.lightning.interrupts import OutsideLoopInterrupt, interrupts_reach_the_loop
+from bridge.lightning.lifetime import let_go_with
 from bridge.lightning.module_dispatch import alone, dispatched_by_module
 from bridge.lightning.run_setup import (
     cheap_init,
@@ -97,6 +98,12 @@ class _RunDriver:
         self.steps = StepCounter()
         #: the forward hook that lets a raw backward sync DDP's gradients (several processes only)
         self.sync: Optional[RemovableHandle] = None
+
+    def release(self) -> None:
+        """The run is over: the Trainer's callback and module (which hold this driver) no longer reach
+        the engine, so an engine the user drops is freed at once, as Ignite's is (no cycle for the
+        garbage collector)."""
+        del self.engine, self.loop, self.trainer
 
     def _resume(self, terminate: bool = False) -> None:
         try:
@@ -218,9 +225,11 @@ class _RunCallback(BackpropHooks):
             _log_metrics(driver.engine, sync=trainer.world_size > 1)
         elif phase is Phase.RUN_END:
             driver.steps.stop()
+            self.unwrap_steps()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self._driver.steps.stop()
+        self.unwrap_steps()
 
 
 def _log_metrics(engine: Engine, sync: bool) -> None:
@@ -393,3 +402,6 @@ class TrainerRunner:
                 if isinstance(spec.model, pl.LightningModule):
                     spec.model.trainer = outer_trainer
                 restore_placement(spec.model, device, trainer.optimizers)
+                driver.release()
+                if fit_module is None:
+                    let_go_with(engine, trainer, module)
