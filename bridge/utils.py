@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import numbers
 import random
 import shutil
 import warnings
@@ -285,3 +286,132 @@ def hash_checkpoint(checkpoint_path: str | Path, output_dir: str | Path) -> tupl
     target = output_dir / f"{checkpoint_path.stem}-{digest[:8]}.pt"
     shutil.move(str(checkpoint_path), target)
     return target, digest
+
+
+# Underscored helpers of ignite.utils that client code and Ignite's own handlers import.
+
+
+def _to_str_list(data: Any) -> list[str]:
+    """Nested numbers, tensors, dicts and sequences as readable strings, Ignite's format (4 decimals).
+
+    A dict gives one ``"key: value"`` entry per key; a sequence one entry of its items joined
+    by ", "; a 1-d tensor its values (the first 10, then "..."); a larger tensor its shape.
+
+    Example:
+        >>> _to_str_list({"loss": 0.5, "acc": torch.tensor([1.0, 0.5]), "x": torch.zeros(2, 2)})
+        ['loss: 0.5000', 'acc: [1.0000, 0.5000]', 'x: Shape[2, 2]']
+    """
+    if isinstance(data, numbers.Number):
+        return [f"{data:.4f}"]
+    out: list[str] = []
+    _append_formatted(data, "", out)
+    return out
+
+
+def _format_leaf(item: Any, prefix: str) -> str | None:
+    if isinstance(item, numbers.Number):
+        return f"{prefix}{item:.4f}"
+    if torch.is_tensor(item):
+        if item.dim() == 0:
+            return f"{prefix}{item.item():.4f}"
+        if item.dim() == 1:
+            shown = ", ".join(f"{x.item():.4f}" for x in item[:10])
+            return f"{prefix}[{shown}{', ...' if item.size(0) > 10 else ''}]"
+        return f"{prefix}Shape{list(item.shape)}"
+    return None
+
+
+def _append_formatted(item: Any, prefix: str, out: list[str]) -> None:
+    """Containers add their entries to ``out``; leaves are formatted by :func:`_format_leaf` (Ignite's nesting)."""
+    if isinstance(item, dict):
+        for key, value in item.items():
+            leaf = _format_leaf(value, f"{key}: ")
+            if leaf is not None:
+                out.append(leaf)
+            else:
+                _append_formatted(value, f"{key}: ", out)
+    elif isinstance(item, (list, tuple)):
+        if item:
+            parts = [part for part in (_format_leaf(x, "") for x in item) if part is not None]
+            for x in item:
+                if _format_leaf(x, "") is None:
+                    _append_formatted(x, "", out)
+            if parts:
+                out.append(prefix + ", ".join(parts))
+        elif prefix:
+            out.append(prefix)
+    elif item is None and prefix:
+        out.append(prefix)
+
+
+def _tree_map(func: Callable, x: Any, key: int | str | None = None) -> Any:
+    """Apply ``func(leaf, key=...)`` to every leaf of nested mappings and sequences, keeping their types.
+
+    Example:
+        >>> _tree_map(lambda v, key: (key, v * 2), {"a": [1, 2], "b": 3})
+        {'a': [(0, 2), (1, 4)], 'b': ('b', 6)}
+    """
+    if isinstance(x, Mapping):
+        return type(x)({k: _tree_map(func, v, key=k) for k, v in x.items()})  # type: ignore[call-arg]
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple takes its fields positionally
+        return type(x)(*(_tree_map(func, v) for v in x))
+    if isinstance(x, Sequence):
+        return type(x)([_tree_map(func, v, key=i) for i, v in enumerate(x)])  # type: ignore[call-arg]
+    return func(x, key=key)
+
+
+class _CollectionItem:
+    """A slot of a dict or list: read and written in place (Ignite's helper for ``_tree_apply2``).
+
+    Example:
+        >>> d = {"n": 1}
+        >>> item = _CollectionItem(d, "n")
+        >>> item.load_value(item.value() + 1); d
+        {'n': 2}
+    """
+
+    types_as_collection_item: tuple[type, ...] = (int, float, torch.Tensor)
+
+    def __init__(self, collection: dict | list, key: int | str) -> None:
+        if not isinstance(collection, (dict, list)):
+            raise TypeError(
+                f"Input type is expected to be a mapping or list, but got {type(collection)} for input key '{key}'."
+            )
+        if isinstance(collection, list) and isinstance(key, str):
+            raise ValueError("Key should be int for collection of type list")
+        self.collection, self.key = collection, key
+
+    def load_value(self, value: Any) -> None:
+        self.collection[self.key] = value  # type: ignore[index]
+
+    def value(self) -> Any:
+        return self.collection[self.key]  # type: ignore[index]
+
+    @staticmethod
+    def wrap(collection: dict | list, key: int | str, value: Any) -> Any:
+        """The slot itself for a number, tensor or None (so ``func`` can replace it), else ``value``."""
+        if value is None or isinstance(value, _CollectionItem.types_as_collection_item):
+            return _CollectionItem(collection, key)
+        return value
+
+
+def _tree_apply2(func: Callable, x: Any, y: Any) -> None:
+    """Walk ``x`` and ``y`` together, calling ``func(x_part, y_part)`` at ``x``'s leaves (slots of ``x`` where they are numbers).
+
+    Example:
+        >>> x = {"a": [1, 2]}
+        >>> _tree_apply2(lambda slot, v: slot.load_value(slot.value() + v), x, {"a": [10, 20]}); x
+        {'a': [11, 22]}
+    """
+    if isinstance(x, dict) and isinstance(y, Mapping):
+        for k, v in x.items():
+            if k not in y:
+                raise ValueError(f"Key '{k}' from x is not found in y: {y.keys()}")
+            _tree_apply2(func, _CollectionItem.wrap(x, k, v), y[k])
+    elif isinstance(x, list) and isinstance(y, Sequence):
+        if len(x) != len(y):
+            raise ValueError(f"Size of y: {len(y)} does not match the size of x: '{len(x)}'")
+        for i, (v1, v2) in enumerate(zip(x, y)):
+            _tree_apply2(func, _CollectionItem.wrap(x, i, v1), v2)
+    else:
+        func(x, y)

@@ -23,12 +23,18 @@ _SUPERVISED = (
     "create_supervised_evaluator",
     "create_supervised_trainer",
     "supervised_evaluation_step",
+    "supervised_evaluation_step_amp",
     "supervised_training_step",
+    "supervised_training_step_amp",
+    "supervised_training_step_apex",
+    "supervised_training_step_tpu",
 )
+# underscored helpers of ignite.engine that client code imports
+_CLIENT_HELPERS = ("_check_arg", "_prepare_batch")
 
 
 def __getattr__(name: str) -> object:
-    if name in _SUPERVISED:
+    if name in _SUPERVISED or name in _CLIENT_HELPERS:
         from bridge.engine import supervised
 
         return getattr(supervised, name)

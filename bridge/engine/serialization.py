@@ -172,6 +172,31 @@ class StateDictMixin(Serializable):
             return True
         return state.epoch >= state.max_epochs
 
+    def _check_and_set_max_epochs(self, max_epochs: Optional[int] = None) -> None:
+        """Check and set ``state.max_epochs`` (Ignite's helper, for resuming with a larger budget).
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: b)
+            >>> engine.load_state_dict({"epoch": 2, "max_epochs": 2, "epoch_length": 3})
+            >>> engine._check_and_set_max_epochs(5)
+            >>> engine.state.max_epochs
+            5
+        """
+        self._check_and_set_termination_param("max_epochs", max_epochs, "epoch", self.state.epoch)
+
+    def _check_and_set_max_iters(self, max_iters: Optional[int] = None) -> None:
+        """Check and set ``state.max_iters`` (Ignite's helper).
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> engine = Engine(lambda e, b: b)
+            >>> engine._check_and_set_max_iters(4)
+            >>> engine.state.max_iters
+            4
+        """
+        self._check_and_set_termination_param("max_iters", max_iters, "iteration", self.state.iteration)
+
     def _check_and_set_termination_param(self, name: str, value: Optional[int], progress_name: str, progress: int) -> None:
         if value is None:
             return

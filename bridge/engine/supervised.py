@@ -25,7 +25,11 @@ __all__ = [
     "create_supervised_evaluator",
     "create_supervised_trainer",
     "supervised_evaluation_step",
+    "supervised_evaluation_step_amp",
     "supervised_training_step",
+    "supervised_training_step_amp",
+    "supervised_training_step_apex",
+    "supervised_training_step_tpu",
 ]
 
 Device = Optional[Union[str, torch.device]]
@@ -138,11 +142,14 @@ class _TrainingStep:
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss_fn: Callable[[Any, Any], torch.Tensor],
                  device: Device, non_blocking: bool, prepare_batch: Callable, model_transform: Callable[[Any], Any],
                  output_transform: Callable[[Any, Any, Any, torch.Tensor], Any], gradient_accumulation_steps: int,
-                 model_fn: Callable[[torch.nn.Module, Any], Any]) -> None:  # fmt: skip
+                 model_fn: Callable[[torch.nn.Module, Any], Any], autocast: bool = False,
+                 scaler: Optional[torch.amp.GradScaler] = None) -> None:  # fmt: skip
         self.model, self.loss_fn, self.device, self.non_blocking = model, loss_fn, device, non_blocking
         self.prepare_batch, self.model_transform, self.output_transform = prepare_batch, model_transform, output_transform
         self.accumulation, self.model_fn = gradient_accumulation_steps, model_fn
         self.backprop = _Backprop(optimizer)
+        #: Ignite's supervised_training_step_amp: the forward under CUDA autocast, the backward scaled
+        self.autocast, self.scaler = autocast, scaler
 
     def __call__(self, engine: Engine, batch: Sequence[torch.Tensor]) -> Any:
         accumulation, model = self.accumulation, self.model
@@ -151,15 +158,147 @@ class _TrainingStep:
             step.zero_grad()
         model.train()
         x, y = self.prepare_batch(batch, device=self.device, non_blocking=self.non_blocking)
-        output = self.model_fn(model, x)
+        if self.autocast:
+            with torch.autocast("cuda"):
+                output, y_pred, loss = self._forward(x, y)
+        else:
+            output, y_pred, loss = self._forward(x, y)
+        if self.scaler:
+            self.scaler.scale(loss).backward()
+            if engine.state.iteration % accumulation == 0:
+                self.scaler.step(self.backprop.optimizer)
+                self.scaler.update()
+        else:
+            self.backprop.backward(engine, loss)
+            if engine.state.iteration % accumulation == 0:
+                step.step()
+        return self.output_transform(x, y, y_pred, loss * accumulation)
+
+    def _forward(self, x: Any, y: Any) -> tuple[Any, Any, torch.Tensor]:
+        output = self.model_fn(self.model, x)
         y_pred = self.model_transform(output)
         loss = self.loss_fn(y_pred, y)
-        if accumulation > 1:
-            loss = loss / accumulation
-        self.backprop.backward(engine, loss)
-        if engine.state.iteration % accumulation == 0:
-            step.step()
-        return self.output_transform(x, y, y_pred, loss * accumulation)
+        return output, y_pred, loss / self.accumulation if self.accumulation > 1 else loss
+
+
+def supervised_training_step_amp(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Union[Callable[[Any, Any], torch.Tensor], torch.nn.Module],
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any, torch.Tensor], Any] = _loss_item,
+    scaler: Optional[torch.amp.GradScaler] = None,
+    gradient_accumulation_steps: int = 1,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
+) -> Callable[[Engine, Any], Any]:
+    """Ignite's update function with the forward under CUDA autocast and, given ``scaler``, a scaled backward.
+
+    The step runs on the user's own objects, as Ignite's does. To have Lightning's precision
+    plugin do it, use ``create_supervised_trainer(..., amp_mode="amp")`` or
+    ``Engine(..., trainer_kwargs={"precision": "16-mixed"})``.
+
+    Example:
+        >>> import warnings
+        >>> model = torch.nn.Linear(1, 1)
+        >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> update = supervised_training_step_amp(model, optimizer, torch.nn.functional.mse_loss)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # no CUDA here: autocast disables itself
+        ...     loss = Engine(update).run([(torch.ones(4, 1), 3 * torch.ones(4, 1))] * 50).output
+        >>> loss < 1e-3
+        True
+    """
+    _check_accumulation(gradient_accumulation_steps)
+    return _TrainingStep(model, optimizer, loss_fn, device, non_blocking, prepare_batch, model_transform,
+                         output_transform, gradient_accumulation_steps, model_fn, autocast=True,
+                         scaler=scaler)  # fmt: skip
+
+
+def supervised_training_step_apex(*args: Any, **kwargs: Any) -> Callable[[Engine, Any], Any]:
+    """Ignite's NVIDIA-apex update function: bridge has none (apex's amp is superseded by torch's).
+
+    Raises Ignite's error when apex is missing; with apex installed, says what to use instead.
+
+    Example:
+        >>> supervised_training_step_apex(None, None, None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ModuleNotFoundError: Please install apex from https://github.com/nvidia/apex to use amp_mode='apex'.
+    """
+    try:
+        import apex  # noqa: F401
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("Please install apex from https://github.com/nvidia/apex to use amp_mode='apex'.") from None
+    raise NotImplementedError(
+        "bridge runs mixed precision through torch.amp: use supervised_training_step_amp, or "
+        "create_supervised_trainer(..., amp_mode='amp') for Lightning's '16-mixed' precision plugin."
+    )
+
+
+def supervised_training_step_tpu(*args: Any, **kwargs: Any) -> Callable[[Engine, Any], Any]:
+    """Ignite's TPU (torch_xla) update function: bridge runs on Lightning's accelerators without XLA.
+
+    Example:
+        >>> supervised_training_step_tpu(None, None, None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ModuleNotFoundError: torch_xla cannot be imported, please install PyTorch XLA.
+    """
+    try:
+        import torch_xla  # noqa: F401
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("torch_xla cannot be imported, please install PyTorch XLA.") from None
+    raise NotImplementedError("bridge does not run on XLA devices (bridge.distributed.has_xla_support is False).")
+
+
+def supervised_evaluation_step_amp(
+    model: torch.nn.Module,
+    device: Device = None,
+    non_blocking: bool = False,
+    prepare_batch: Callable = _prepare_batch,
+    model_transform: Callable[[Any], Any] = _model_output,
+    output_transform: Callable[[Any, Any, Any], Any] = _prediction_and_target,
+    model_fn: Callable[[torch.nn.Module, Any], Any] = _call_model,
+) -> Callable[[Engine, Any], Any]:
+    """Ignite's evaluation function with the forward under CUDA autocast.
+
+    Example:
+        >>> import warnings
+        >>> evaluate = supervised_evaluation_step_amp(torch.nn.Linear(2, 1))
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     y_pred, y = Engine(evaluate).run([(torch.ones(3, 2), torch.zeros(3, 1))]).output
+        >>> y_pred.shape
+        torch.Size([3, 1])
+    """
+    return _EvaluationStep(model, device, non_blocking, prepare_batch, model_transform, output_transform, model_fn,
+                           autocast=True)  # fmt: skip
+
+
+def _check_arg(
+    on_tpu: bool, on_mps: bool, amp_mode: Optional[str], scaler: Union[bool, torch.amp.GradScaler, None]
+) -> tuple[Optional[str], Optional[torch.amp.GradScaler]]:
+    """Ignite's check of the device / ``amp_mode`` / ``scaler`` combination: ``(amp_mode, scaler)`` to use.
+
+    ``scaler=True`` with ``amp_mode="amp"`` makes a new ``GradScaler``. Clients import it from
+    ``ignite.engine``.
+
+    Example:
+        >>> _check_arg(False, False, "amp", None), _check_arg(False, False, None, None)
+        (('amp', None), (None, None))
+    """
+    if on_mps and amp_mode:
+        raise ValueError("amp_mode cannot be used with mps device. Consider using amp_mode=None or device='cuda'.")
+    if on_tpu:
+        raise RuntimeError("In order to run on TPU, please install PyTorch XLA")  # bridge has no XLA support
+    if scaler and amp_mode != "amp":
+        raise ValueError(f"scaler argument is {scaler}, but amp_mode is {amp_mode}. Consider using amp_mode='amp'.")
+    if scaler:
+        return amp_mode, torch.amp.GradScaler(enabled=True) if isinstance(scaler, bool) else scaler
+    return amp_mode, None
 
 
 def _precision_options(device: Device, amp_mode: Optional[str], scaler: Any) -> tuple[dict[str, Any], Any]:
