@@ -10,6 +10,7 @@ step, end the epoch, stop). The contract, all a runner may use:
 - :attr:`RunLoop.waiting`: the phase the loop waits at;
 - :meth:`RunLoop.advance`: resume it until it waits again;
 - :meth:`RunLoop.terminate`: the framework ended the epoch or run itself (``terminate()``);
+- :meth:`RunLoop.throw`: the framework got an exception between phases (a Ctrl-C);
 - :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling.
 
 Nothing here imports Lightning. The engine owns the loop between ``run`` calls (an
@@ -129,8 +130,14 @@ class RunLoop:
     def terminate(self) -> Phase:
         """The framework ended the epoch or the run on its own: for Ignite that is ``terminate()``."""
         self.engine.should_terminate = True
+        return self.throw(_EngineTerminateException())
+
+    def throw(self, exception: BaseException) -> Phase:
+        """The framework got ``exception`` while the loop waited (a Ctrl-C between phases): the
+        loop gets it where it waits, with Ignite's handling (EXCEPTION_RAISED handlers, or it
+        propagates). Returns where the loop waits next."""
         try:
-            self.waiting = self._generator.throw(_EngineTerminateException())
+            self.waiting = self._generator.throw(exception)
         except StopIteration:
             self.waiting = Phase.FINISHED
         except BaseException:

@@ -366,6 +366,55 @@ class CosineAnnealingScheduler(CyclicalScheduler):
         return self.start_value + ((self.end_value - self.start_value) / 2) * (1 - math.cos(math.pi * progress))
 
 
+def parse_milestones(milestones_values: Sequence[tuple[int, float]]) -> tuple[list[int], list[float]]:
+    """Ignite's checks of ``(milestone, value)`` pairs: the milestones and the values.
+
+    Example:
+        >>> parse_milestones([(0, 1.0), (4, 0.5)])
+        ([0, 4], [1.0, 0.5])
+    """
+    if not isinstance(milestones_values, Sequence):
+        raise TypeError(f"Argument milestones_values should be a list or tuple, but given {type(milestones_values)}")
+    if len(milestones_values) < 1:
+        raise ValueError(f"Argument milestones_values should be with at least one value, but given {milestones_values}")
+    milestones: list[int] = []
+    values: list[float] = []
+    for pair in milestones_values:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise ValueError("Argument milestones_values should be a list of pairs (milestone, param_value)")
+        if not isinstance(pair[0], numbers.Integral):
+            raise TypeError(f"Value of a milestone should be integer, but given {type(pair[0])}")
+        if milestones and pair[0] < milestones[-1]:
+            raise ValueError(
+                f"Milestones should be increasing integers, but given {pair[0]} is smaller "
+                f"than the previous milestone {milestones[-1]}"
+            )
+        milestones.append(int(pair[0]))
+        values.append(pair[1])
+    return milestones, values
+
+
+def piecewise_value(milestones: list[int], values: list[float], index: int, segment: int) -> tuple[float, int]:
+    """The value at event ``index`` of the line through ``(milestone, value)`` points, and its piece's number.
+
+    Constant before the first milestone and from the last one on. ``segment`` is where the last
+    look-up ended (events only move forward). Both piecewise schedulers use it.
+
+    Example:
+        >>> piecewise_value([2, 6], [1.0, 0.0], 4, 0), piecewise_value([2, 6], [1.0, 0.0], 9, 0)
+        ((0.5, 0), (0.0, 0))
+    """
+    if index < milestones[0]:
+        return values[0], segment
+    if index >= milestones[-1]:
+        return values[-1], segment
+    while not milestones[segment] <= index < milestones[segment + 1]:
+        segment += 1
+    start, end = milestones[segment], milestones[segment + 1]
+    start_value, end_value = values[segment], values[segment + 1]
+    return start_value + (end_value - start_value) * (index - start) / (end - start), segment
+
+
 class PiecewiseLinear(ParamScheduler):
     """Linear interpolation between ``(event_index, value)`` milestones, constant outside them.
 
@@ -383,38 +432,9 @@ class PiecewiseLinear(ParamScheduler):
         param_group_index: Optional[int] = None,
     ) -> None:
         super().__init__(optimizer, param_name, save_history, param_group_index=param_group_index)
-        if not isinstance(milestones_values, Sequence):
-            raise TypeError(f"Argument milestones_values should be a list or tuple, but given {type(milestones_values)}")
-        if len(milestones_values) < 1:
-            raise ValueError(f"Argument milestones_values should be with at least one value, but given {milestones_values}")
-        self.milestones: list[int] = []
-        self.values: list[float] = []
-        for pair in milestones_values:
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise ValueError("Argument milestones_values should be a list of pairs (milestone, param_value)")
-            if not isinstance(pair[0], numbers.Integral):
-                raise TypeError(f"Value of a milestone should be integer, but given {type(pair[0])}")
-            if self.milestones and pair[0] < self.milestones[-1]:
-                raise ValueError(
-                    f"Milestones should be increasing integers, but given {pair[0]} is smaller "
-                    f"than the previous milestone {self.milestones[-1]}"
-                )
-            self.milestones.append(pair[0])
-            self.values.append(pair[1])
+        self.milestones, self.values = parse_milestones(milestones_values)
         self._index = 0
         self._state_attrs += ["values", "milestones", "_index"]
-
-    def _segment(self) -> tuple[int, int, float, float]:
-        i = self.event_index
-        if i < self.milestones[0]:
-            return i - 1, i, self.values[0], self.values[0]
-        if i >= self.milestones[-1]:
-            return i, i + 1, self.values[-1], self.values[-1]
-        # events only move forward: advance the segment index until it holds i
-        while not self.milestones[self._index] <= i < self.milestones[self._index + 1]:
-            self._index += 1
-        k = self._index
-        return self.milestones[k], self.milestones[k + 1], self.values[k], self.values[k + 1]
 
     def get_param(self) -> float:
         """Interpolated value at the current event index.
@@ -425,8 +445,8 @@ class PiecewiseLinear(ParamScheduler):
             >>> PiecewiseLinear(opt, "lr", [(0, 2.0), (10, 0.0)]).get_param()
             2.0
         """
-        start, end, start_value, end_value = self._segment()
-        return start_value + (end_value - start_value) * (self.event_index - start) / (end - start)
+        value, self._index = piecewise_value(self.milestones, self.values, self.event_index, self._index)
+        return value
 
 
 class ParamGroupScheduler:

@@ -105,6 +105,22 @@ class _RunDriver:
         garbage collector)."""
         del self.engine, self.loop, self.trainer
 
+    def interrupt_at_next_phase(self) -> None:
+        """A Ctrl-C came while Lightning's code ran: the next phase Lightning reaches throws it into the loop.
+
+        An instance attribute standing for :meth:`at` until then, so the hot path checks nothing.
+        """
+        self.at = self._interrupted  # type: ignore[method-assign]
+
+    def _interrupted(self, phase: Phase) -> None:
+        del self.at
+        try:
+            waiting = self.loop.throw(KeyboardInterrupt())
+        except KeyboardInterrupt as e:
+            raise _LoopInterrupt() from e
+        if waiting >= Phase.RUN_END and self.trainer is not None:
+            self.trainer.should_stop = True  # EXCEPTION_RAISED handlers took it: the run is over
+
     def _resume(self, terminate: bool = False) -> None:
         try:
             waiting = self.loop.terminate() if terminate else self.loop.advance()
@@ -367,7 +383,8 @@ class TrainerRunner:
                         run_scope.enter_context(_driven_by(module, driver, link))
                     if alone(callback, trainer, module):
                         run_scope.enter_context(dispatched_by_module(callback, trainer, module))
-                    run_scope.enter_context(interrupts_reach_the_loop(loop))
+                    defer = None if in_new_processes else driver.interrupt_at_next_phase  # no loop in this process
+                    run_scope.enter_context(interrupts_reach_the_loop(loop, defer))
                     # a module's validation_step is an evaluator Engine's business: an empty val loader
                     # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
                     val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None
