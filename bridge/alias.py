@@ -88,10 +88,6 @@ UNAVAILABLE: dict[str, str] = {
         )
         for name in ("ignite.handlers.lr_finder", "ignite.contrib.handlers.lr_finder")
     },
-    "ignite.handlers.stores": "EpochOutputStore is not implemented in bridge yet; a handler on ITERATION_COMPLETED "
-    "appending engine.state.output to a list does the same",
-    "ignite.handlers.state_param_scheduler": "the state parameter schedulers are not implemented in bridge yet; "
-    "a handler on ITERATION_STARTED setting the state attribute does the same",
     "ignite.contrib.metrics": _METRIC.format(_TM + ".<the metric>"),
     **{
         f"ignite.metrics.{module}": _METRIC.format(f"{_TM}.{hint}")

@@ -30,6 +30,15 @@ from bridge.handlers.param_scheduler import (
     ReduceLROnPlateauScheduler,
     create_lr_scheduler_with_warmup,
 )
+from bridge.handlers.state_param_scheduler import (
+    ExpStateScheduler,
+    LambdaStateScheduler,
+    MultiStepStateScheduler,
+    PiecewiseLinearStateScheduler,
+    StateParamScheduler,
+    StepStateScheduler,
+)
+from bridge.handlers.stores import EpochOutputStore
 from bridge.handlers.terminate_on_nan import TerminateOnNan
 from bridge.handlers.time_limit import TimeLimit
 from bridge.handlers.time_profilers import BasicTimeProfiler
@@ -38,6 +47,13 @@ from bridge.handlers.tqdm_logger import ProgressBar
 from bridge.handlers.utils import global_step_from_engine
 
 __all__ = [
+    "EpochOutputStore",
+    "ExpStateScheduler",
+    "LambdaStateScheduler",
+    "MultiStepStateScheduler",
+    "PiecewiseLinearStateScheduler",
+    "StateParamScheduler",
+    "StepStateScheduler",
     "BaseParamScheduler",
     "BasicTimeProfiler",
     "Checkpoint",

@@ -43,6 +43,8 @@ __all__ = [
     "PiecewiseLinear",
     "ReduceLROnPlateauScheduler",
     "create_lr_scheduler_with_warmup",
+    "parse_milestones",
+    "piecewise_value",
 ]
 
 
