@@ -252,8 +252,9 @@ def test_keyboard_interrupt_handled_by_exception_raised_ends_the_run() -> None:
 
 @pytest.mark.parametrize(
     "output",
-    [0.5, (1, "a"), {"loss": 0.25, "y": [1]}, {"loss": torch.tensor(2.0, requires_grad=True)}, None, "text"],
-    ids=["float", "tuple", "dict-float-loss", "dict-tensor-loss", "none", "str"],
+    [0.5, (1, "a"), {"loss": 0.25, "y": [1]}, {"loss": torch.tensor(2.0, requires_grad=True)}, {"loss": None}, None,
+     "text"],  # fmt: skip
+    ids=["float", "tuple", "dict-float-loss", "dict-tensor-loss", "dict-none-loss", "none", "str"],
 )
 def test_any_process_function_output_is_kept_as_is(output: Any) -> None:
     state = Engine(lambda e, b: output).run([0])

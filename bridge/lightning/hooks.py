@@ -125,12 +125,15 @@ def lightning_step_output(output: Any) -> Any:
     output can be anything and stays available as ``engine.state.output``.
 
     Example:
-        >>> lightning_step_output({"loss": 0.5}) is None, lightning_step_output(torch.ones(1))
-        (True, tensor([1.]))
+        >>> lightning_step_output({"loss": 0.5}) is None, lightning_step_output({"loss": None}) is None
+        (True, True)
+        >>> lightning_step_output(torch.ones(1))
+        tensor([1.])
     """
     if isinstance(output, Tensor):
         return output
-    if isinstance(output, Mapping) and isinstance(output.get("loss", None), (Tensor, type(None))):
+    # Lightning detaches a mapping's "loss": only a tensor may stand there ({"loss": None} would crash it)
+    if isinstance(output, Mapping) and ("loss" not in output or isinstance(output["loss"], Tensor)):
         return output
     return None
 
