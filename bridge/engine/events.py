@@ -55,8 +55,10 @@ def _check_signature(fn: Callable, fn_description: str, *args: Any, **kwargs: An
     Example:
         >>> _check_signature(lambda engine, event: True, "event_filter", "engine", "event")
     """
-    # A filtered handler's wrapper points at the user's function: check that one.
-    target = fn._parent() if hasattr(fn, "_parent") else fn
+    # A wrapper (a filtered handler's, a logger's rank-0 guard) points at the user's function: check that one.
+    target = fn
+    while hasattr(target, "_parent"):
+        target = target._parent()
     signature = inspect.signature(target)
     try:
         signature.bind(*args, **kwargs)

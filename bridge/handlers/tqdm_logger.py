@@ -6,16 +6,12 @@ Same text as Ignite 0.5.5 for the same run (description, counts, postfix; checke
 
 from __future__ import annotations
 
-import numbers
-import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any, Optional, Union
 
-import torch
-
 import bridge.distributed as idist
-from bridge.engine.events import CallableEventWithFilter, Events
+from bridge.engine.events import CallableEventWithFilter, Events, RemovableEventHandle
+from bridge.handlers.base_logger import BaseLogger, BaseOutputHandler
 
 __all__ = ["ProgressBar"]
 
@@ -32,7 +28,7 @@ _EVENTS_ORDER = [
 ]
 
 
-class ProgressBar:
+class ProgressBar(BaseLogger):
     """tqdm progress bar over an engine: ``Epoch [2/5]: [3/10]  30%|███  , loss=0.12 [00:01<00:02]``.
 
     Args:
@@ -59,6 +55,9 @@ class ProgressBar:
         >>> out.getvalue().strip().split("\\r")[-1]
         'Epoch [2/2]: [3/3], loss=1.5'
     """
+
+    # each rank runs its handler: the bar itself is disabled off rank 0, unless tqdm_kwargs says otherwise
+    _rank_zero_only = False
 
     def __init__(
         self, persist: bool = False, bar_format: Optional[str] = _DEFAULT_BAR_FORMAT, **tqdm_kwargs: Any
@@ -100,7 +99,7 @@ class ProgressBar:
         if idist.get_rank() == 0:  # printed once per job, as the bar is shown once
             tqdm.write(message, file=self.tqdm_kwargs.get("file", None))
 
-    def attach(
+    def attach(  # type: ignore[override]  # Ignite's signature: the bar makes its own handler
         self,
         engine: Any,
         metric_names: Optional[Union[str, list[str]]] = None,
@@ -138,8 +137,25 @@ class ProgressBar:
         handler = _OutputHandler(
             self.tqdm_kwargs.get("desc", ""), metric_names, output_transform, closing_event_name, state_attributes
         )
-        engine.add_event_handler(event_name, handler, self, event_name)
+        super().attach(engine, handler, event_name)
         engine.add_event_handler(closing_event_name, self._close)
+
+    def attach_opt_params_handler(  # type: ignore[override]
+        self, engine: Any, event_name: Any, *args: Any, **kwargs: Any
+    ) -> Optional[RemovableEventHandle]:
+        """A bar shows no optimizer parameters: does nothing, as Ignite's.
+
+        Example:
+            >>> ProgressBar().attach_opt_params_handler(None, Events.ITERATION_STARTED) is None
+            True
+        """
+        return None
+
+    def _create_output_handler(self, *args: Any, **kwargs: Any) -> _OutputHandler:
+        return _OutputHandler(*args, **kwargs)
+
+    def _create_opt_params_handler(self, *args: Any, **kwargs: Any) -> Callable:
+        raise NotImplementedError("ProgressBar shows no optimizer parameters")
 
 
 def _max_events(event_name: Any, engine: Any) -> Optional[int]:
@@ -151,73 +167,27 @@ def _max_events(event_name: Any, engine: Any) -> Optional[int]:
     return 1
 
 
-def _displayable(value: Any) -> Any:
-    if isinstance(value, numbers.Number) or isinstance(value, str):
-        return value
-    if isinstance(value, torch.Tensor) and value.ndimension() == 0:
-        return value.item()
-    warnings.warn(f"Logger output_handler can not log metrics value type {type(value)}")
-    return None
-
-
-def _flatten(values: Mapping, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
-    # nested dicts, sequences and 1-d tensors become "key_subkey" / "key_0" entries, as in Ignite
-    items: dict[str, Any] = {}
-    for key, value in values.items():
-        path = prefix + (str(key),)
-        if isinstance(value, Mapping):
-            items.update(_flatten(value, path))
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            items.update(_flatten({str(i): v for i, v in enumerate(value)}, path))
-        elif isinstance(value, torch.Tensor) and value.ndimension() == 1:
-            items.update(_flatten({str(i): v.item() for i, v in enumerate(value)}, path))
-        else:
-            shown = _displayable(value)
-            if shown is not None:
-                items["_".join(path)] = shown
-    return items
-
-
-class _OutputHandler:
+class _OutputHandler(BaseOutputHandler):
     """Updates the bar's description, postfix and count on each logging event."""
 
     def __init__(
         self,
         description: str,
-        metric_names: Optional[Union[str, list[str]]],
-        output_transform: Optional[Callable],
-        closing_event_name: Any,
-        state_attributes: Optional[list[str]],
+        metric_names: Optional[Union[str, list[str]]] = None,
+        output_transform: Optional[Callable] = None,
+        closing_event_name: Any = Events.EPOCH_COMPLETED,
+        state_attributes: Optional[list[str]] = None,
     ) -> None:
-        if metric_names is not None and not (isinstance(metric_names, list) or metric_names == "all"):
-            raise TypeError(f"metric_names should be either a list or equal 'all', got {type(metric_names)} instead.")
-        if output_transform is not None and not callable(output_transform):
-            raise TypeError(f"output_transform should be a function, got {type(output_transform)} instead.")
-        self.tag = description
-        self.metric_names = metric_names
-        self.output_transform = output_transform
+        # a bar may show nothing but its count, which the base class would refuse
+        if metric_names is None and output_transform is None:
+            metric_names = []
+        super().__init__(description, metric_names, output_transform, None, state_attributes)
         self.closing_event_name = closing_event_name
-        self.state_attributes = state_attributes
 
-    def _values(self, engine: Any) -> dict[str, Any]:
-        values: dict[str, Any] = OrderedDict()
-        if self.metric_names == "all":
-            values.update(engine.state.metrics)
-        elif self.metric_names is not None:
-            for name in self.metric_names:
-                if name not in engine.state.metrics:
-                    warnings.warn(
-                        f"Provided metric name '{name}' is missing "
-                        f"in engine's state metrics: {list(engine.state.metrics.keys())}"
-                    )
-                    continue
-                values[name] = engine.state.metrics[name]
-        if self.output_transform is not None:
-            output = self.output_transform(engine.state.output)
-            values.update(output if isinstance(output, dict) else {"output": output})
-        if self.state_attributes is not None:
-            values.update({name: getattr(engine.state, name, None) for name in self.state_attributes})
-        return _flatten(values)
+    @staticmethod
+    def get_max_number_events(event_name: Any, engine: Any) -> Optional[int]:
+        """How many times ``event_name`` fires in a run: the bar's total."""
+        return _max_events(event_name, engine)
 
     def __call__(self, engine: Any, logger: ProgressBar, event_name: Any) -> None:
         total = _max_events(event_name, engine)
@@ -230,7 +200,8 @@ class _OutputHandler:
             desc += f" [{engine.state.get_event_attrib_value(self.closing_event_name)}/{max_closing}]"
         logger.pbar.set_description(desc)
 
-        values = self._values(engine)
+        # the tag is the description already: names are the rest of each key
+        values = {"_".join(key[1:]): value for key, value in self._setup_output_metrics_state_attrs(engine, True).items()}
         if values:
             logger.pbar.set_postfix(values)
 
