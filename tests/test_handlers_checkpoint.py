@@ -4,6 +4,7 @@ atomic writes, resuming a run, and file names compared with pytorch-ignite's."""
 from __future__ import annotations
 
 import os
+import pickle
 import warnings
 from pathlib import Path
 from typing import Any, Callable
@@ -129,6 +130,15 @@ def test_global_step_from_engine_matches_ignite() -> None:
     # an event without a counter: the fallback attribute
     assert global_step_from_engine(ours, fallback_attr="iteration")(None, CheckpointEvents.SAVED_CHECKPOINT) == 6
     assert global_step_from_engine(ours)(None, CheckpointEvents.SAVED_CHECKPOINT) == 2
+    # a logger or checkpoint holding the transform pickles with it (ddp_spawn)
+    named = Engine(_identity_step)
+    named.run([0, 1, 2], max_epochs=2)
+    copy = pickle.loads(pickle.dumps(global_step_from_engine(named, Events.ITERATION_COMPLETED)))
+    assert copy(None, Events.COMPLETED) == 6
+
+
+def _identity_step(engine: Engine, batch: Any) -> Any:
+    return batch
 
 
 # ------------------------------------------------------------------------- behaviour

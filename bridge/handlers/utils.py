@@ -42,11 +42,18 @@ def global_step_from_engine(
         6
     """
 
-    def wrapper(_: Any, event_name: Any) -> int:
-        if custom_event_name is not None:
-            event_name = custom_event_name
-        if event_name not in State.event_to_attr:
-            return getattr(engine.state, fallback_attr)
-        return engine.state.get_event_attrib_value(event_name)
+    return _GlobalStepFromEngine(engine, custom_event_name, fallback_attr)
 
-    return wrapper
+
+class _GlobalStepFromEngine:
+    """``global_step_from_engine``'s transform: an object, so a logger holding it pickles (``ddp_spawn``)."""
+
+    def __init__(self, engine: Engine, custom_event_name: Optional[Any], fallback_attr: str) -> None:
+        self.engine, self.custom_event_name, self.fallback_attr = engine, custom_event_name, fallback_attr
+
+    def __call__(self, _: Any, event_name: Any) -> int:
+        if self.custom_event_name is not None:
+            event_name = self.custom_event_name
+        if event_name not in State.event_to_attr:
+            return getattr(self.engine.state, self.fallback_attr)
+        return self.engine.state.get_event_attrib_value(event_name)
