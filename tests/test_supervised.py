@@ -159,10 +159,13 @@ def test_grad_scaler_needs_fp16_mixed_precision() -> None:
         _trainer_kwargs(engine._run_spec())
 
 
-def test_deterministic_maps_to_lightnings_option() -> None:
+def test_deterministic_gives_ignites_deterministic_engine_not_lightnings_option() -> None:
     model, optimizer = model_and_optimizer()
     trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True)
-    assert trainer.trainer_kwargs == {"deterministic": True}
+    assert isinstance(trainer, bridge_engine.DeterministicEngine) and trainer.trainer_kwargs == {}
+    strict = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True,
+                                                     trainer_kwargs={"deterministic": True})  # fmt: skip
+    assert isinstance(strict, bridge_engine.DeterministicEngine) and strict.trainer_kwargs == {"deterministic": True}
 
 
 @pytest.mark.parametrize(
@@ -211,11 +214,12 @@ def test_the_helpers_take_the_engines_lightning_options(tmp_path: Any) -> None:
     assert all(torch.equal(a, b) for a, b in zip(model.parameters(), plain.parameters()))
 
 
+@pytest.mark.filterwarnings("ignore:torch.cuda.amp.GradScaler is enabled, but CUDA is not available")
 def test_user_options_that_contradict_ignites_arguments_are_refused() -> None:
     model, optimizer = model_and_optimizer()
-    with pytest.raises(ValueError, match=r"trainer_kwargs \['deterministic'\] contradict .*deterministic"):
-        bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True,
-                                                trainer_kwargs={"deterministic": False})  # fmt: skip
-    trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, deterministic=True,
-                                                      trainer_kwargs={"deterministic": True, "devices": 1})  # fmt: skip
-    assert trainer.trainer_kwargs == {"deterministic": True, "devices": 1}
+    with pytest.raises(ValueError, match=r"trainer_kwargs \['precision'\] contradict .*amp_mode"):
+        bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, amp_mode="amp",
+                                                trainer_kwargs={"precision": "bf16-mixed"})  # fmt: skip
+    trainer = bridge_engine.create_supervised_trainer(model, optimizer, nn.functional.mse_loss, amp_mode="amp",
+                                                      trainer_kwargs={"precision": "16-mixed", "devices": 1})  # fmt: skip
+    assert trainer.trainer_kwargs["precision"] == "16-mixed" and trainer.trainer_kwargs["devices"] == 1

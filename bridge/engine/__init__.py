@@ -38,6 +38,10 @@ def __getattr__(name: str) -> object:
         from bridge.engine import supervised
 
         return getattr(supervised, name)
+    if name == "DeterministicEngine":
+        from bridge.engine.deterministic import DeterministicEngine
+
+        return DeterministicEngine
     raise AttributeError(f"module 'bridge.engine' has no attribute '{name}'")
 
 
@@ -45,6 +49,7 @@ __all__ = [
     *_SUPERVISED,
     "BackpropEvents",
     "CallableEventWithFilter",
+    "DeterministicEngine",
     "Engine",
     "EventEnum",
     "Events",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 import torch
 
+from bridge.engine.deterministic import DeterministicEngine
 from bridge.engine.engine import Engine
 from bridge.utils import convert_tensor
 
@@ -325,8 +326,8 @@ def _with_users_options(options: dict[str, Any], trainer_kwargs: Optional[Mappin
     clash = sorted(k for k in options if k in users and users[k] != options[k])
     if clash:
         raise ValueError(
-            f"trainer_kwargs {clash} contradict what create_supervised_trainer's own arguments (amp_mode, scaler, "
-            f"deterministic) set: {dict((k, options[k]) for k in clash)}. Pass one or the other."
+            f"trainer_kwargs {clash} contradict what create_supervised_trainer's own arguments (amp_mode, scaler) "
+            f"set: {dict((k, options[k]) for k in clash)}. Pass one or the other."
         )
     return {**options, **users}
 
@@ -354,8 +355,9 @@ def create_supervised_trainer(
 
     Arguments and ``state.output`` are Ignite's. Lightning manages the model and the
     optimizer: ``amp_mode="amp"`` becomes Lightning's ``"16-mixed"`` precision plugin
-    (with ``scaler`` as its GradScaler, also in ``trainer.state.scaler``), and
-    ``deterministic=True`` Lightning's ``deterministic`` option (deterministic algorithms).
+    (with ``scaler`` as its GradScaler, also in ``trainer.state.scaler``). With
+    ``deterministic=True`` the trainer is a :class:`~bridge.engine.deterministic.DeterministicEngine`,
+    as in Ignite (Lightning's own strict ``deterministic`` option is ``trainer_kwargs``'s to set).
     ``trainer_kwargs``, ``callbacks`` and ``runner`` are the Engine's (e.g.
     ``trainer_kwargs={"strategy": "ddp", "devices": 2}``).
 
@@ -372,8 +374,6 @@ def create_supervised_trainer(
     """
     _check_accumulation(gradient_accumulation_steps)
     options, grad_scaler = _precision_options(device, amp_mode, scaler)
-    if deterministic:
-        options["deterministic"] = True
     options = _with_users_options(options, trainer_kwargs)
     update = supervised_training_step(
         model,
@@ -387,8 +387,11 @@ def create_supervised_trainer(
         gradient_accumulation_steps,
         model_fn,
     )
-    trainer = Engine(update, model=model, optimizers=optimizer, trainer_kwargs=options, callbacks=callbacks,
-                     runner=runner)  # fmt: skip
+    # Ignite's DeterministicEngine, not Lightning's deterministic=True: that one raises where Ignite's
+    # engine only warns (a CUDA op without a deterministic version), and the Fabric runner has no such option
+    engine_class = DeterministicEngine if deterministic else Engine
+    trainer = engine_class(update, model=model, optimizers=optimizer, trainer_kwargs=options, callbacks=callbacks,
+                           runner=runner)  # fmt: skip
     if grad_scaler is not None and isinstance(scaler, bool):
         trainer.state.scaler = grad_scaler  # type: ignore[attr-defined]  # as Ignite: the scaler it created
     return trainer

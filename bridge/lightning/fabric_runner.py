@@ -63,7 +63,9 @@ from bridge.lightning.run_setup import (
     model_accelerator,
     placement,
     quiet_lightning,
+    random_states_before_setup,
     restore_placement,
+    undo_setup_reseed,
     with_grad_scaler,
 )
 from bridge.lightning.sharding import shard_run_data
@@ -179,6 +181,7 @@ class FabricRunner:
         engine = spec.engine
         kwargs = _fabric_kwargs(spec)
         device = placement(spec.model)
+        random_states = random_states_before_setup()
         with quiet_lightning(), cheap_init(fabric_module, "lightning_fabric.callbacks_factory"):
             fabric = Fabric(**kwargs)
             if isinstance(fabric.strategy.launcher, _MultiProcessingLauncher):
@@ -188,6 +191,7 @@ class FabricRunner:
                     "again, as with Lightning's Trainer); runner='trainer' takes both."
                 )
             fabric.launch()  # several processes: the other ranks start here; later runs find them started
+        undo_setup_reseed(random_states)  # the strategy's setup may reseed (FSDP, DeepSpeed): Ignite's runs do not
         if fabric.world_size > 1:
             end_process_group_at_exit()
         module = fabric.setup_module(spec.model) if spec.model is not None else None

@@ -1,6 +1,6 @@
 """What both runners set up around an Engine run: quiet Lightning, the model's device, the
-fp16 scaler option, a Lightning constructor without its per-instance package scan, and the
-end of a multi-process run's process group.
+fp16 scaler option, a Lightning constructor without its per-instance package scan, the
+random streams through Lightning's setup, and the end of a multi-process run's process group.
 
 Example:
     >>> import torch
@@ -14,12 +14,14 @@ import atexit
 import importlib.metadata
 import itertools
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Optional
 
 import torch
+from lightning_fabric.utilities.seed import _collect_rng_states, _set_rng_states
 from pytorch_lightning.plugins import MixedPrecision
 
 from bridge.engine.runners import RunSpec
@@ -31,7 +33,9 @@ __all__ = [
     "model_accelerator",
     "placement",
     "quiet_lightning",
+    "random_states_before_setup",
     "restore_placement",
+    "undo_setup_reseed",
     "with_grad_scaler",
 ]
 
@@ -131,6 +135,37 @@ def restore_placement(model: Optional[torch.nn.Module], device: Optional[torch.d
             for key, value in state.items():
                 if isinstance(value, torch.Tensor) and key != "step":
                     state[key] = value.to(device)
+
+
+def random_states_before_setup() -> Optional[dict[str, Any]]:
+    """The random streams' states now, if a Lightning strategy's setup may reseed them; else None.
+
+    After ``seed_everything`` (``PL_GLOBAL_SEED`` is set), the setup of Lightning's multi-process
+    strategies (DDP, FSDP, DeepSpeed, ...) calls ``reset_seed()`` at every ``fit`` or ``launch``:
+    each Engine run, an evaluator's too, would restart ``random``/``torch``/``numpy`` from the
+    seed. Ignite's runs continue the streams, so the runners put these states back once the
+    strategy is set up (:func:`undo_setup_reseed`). CUDA's states are kept only when CUDA is
+    already initialized (reading them would initialize it before a fork).
+
+    Example:
+        >>> random_states_before_setup() if "PL_GLOBAL_SEED" not in os.environ else None  # nothing to undo
+    """
+    if os.environ.get("PL_GLOBAL_SEED") is None:
+        return None
+    return _collect_rng_states(include_cuda=torch.cuda.is_initialized())
+
+
+def undo_setup_reseed(states: Optional[dict[str, Any]]) -> None:
+    """Put back the states :func:`random_states_before_setup` took (None: nothing to do).
+
+    Example:
+        >>> from lightning_fabric.utilities.seed import _collect_rng_states
+        >>> states = _collect_rng_states(include_cuda=False); a = torch.rand(1)
+        >>> undo_setup_reseed(states); bool(torch.equal(a, torch.rand(1)))
+        True
+    """
+    if states is not None:
+        _set_rng_states(states)
 
 
 # entry-point group -> whether any installed package registers a callback factory in it

@@ -37,7 +37,9 @@ from bridge.lightning.run_setup import (
     model_accelerator,
     placement,
     quiet_lightning,
+    random_states_before_setup,
     restore_placement,
+    undo_setup_reseed,
     with_grad_scaler,
 )
 from bridge.lightning.sharding import shard_run_data
@@ -98,6 +100,8 @@ class _RunDriver:
         self.steps = StepCounter()
         #: the forward hook that lets a raw backward sync DDP's gradients (several processes only)
         self.sync: Optional[RemovableHandle] = None
+        #: the random streams before trainer.fit, put back after the strategy's setup reseeded them
+        self.random_states: Optional[dict[str, Any]] = None
 
     def release(self) -> None:
         """The run is over: the Trainer's callback and module (which hold this driver) no longer reach
@@ -210,6 +214,8 @@ class _RunCallback(BackpropHooks):
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         # the strategy has started its processes: each rank takes its shard of the run's DataLoader
         driver = self._driver
+        undo_setup_reseed(driver.random_states)  # as in Ignite, a run continues the random streams
+        driver.random_states = None
         if trainer.world_size > 1:
             end_process_group_at_exit()
         shard_run_data(driver.engine, driver.loop, trainer.world_size, lambda data: train_shard(trainer, data))
@@ -388,6 +394,7 @@ class TrainerRunner:
                     # a module's validation_step is an evaluator Engine's business: an empty val loader
                     # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
                     val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None
+                    driver.random_states = random_states_before_setup()
                     trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
             except _LoopInterrupt as e:
                 end_launched_processes(trainer)
