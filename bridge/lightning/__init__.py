@@ -9,6 +9,8 @@
   ``pl.Trainer``; :class:`EngineCallback`: Ignite engines over a plain Trainer's loops.
 - :func:`create_lightning_trainer` / :func:`create_lightning_evaluator`: Engines whose
   step is a LightningModule's ``training_step`` / ``validation_step``.
+- :class:`LightningLogger` (:mod:`bridge.lightning.loggers`): Ignite's logging handlers
+  writing into a Lightning logger, beside Lightning's own values.
 
 Example:
     >>> from bridge.lightning import create_lightning_trainer
@@ -18,6 +20,13 @@ Example:
 
 from bridge.lightning.callback import EngineCallback
 from bridge.lightning.engines import create_lightning_evaluator, create_lightning_trainer
+from bridge.lightning.loggers import LightningLogger
 from bridge.lightning.module import EngineModule
 
-__all__ = ["EngineCallback", "EngineModule", "create_lightning_evaluator", "create_lightning_trainer"]
+__all__ = [
+    "EngineCallback",
+    "EngineModule",
+    "LightningLogger",
+    "create_lightning_evaluator",
+    "create_lightning_trainer",
+]
