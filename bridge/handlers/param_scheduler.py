@@ -7,7 +7,8 @@ API: a scheduler is an event handler, attached with ``add_event_handler``.
 Provided: ``BaseParamScheduler``, ``ParamScheduler``, ``CyclicalScheduler``,
 ``LinearCyclicalScheduler``, ``CosineAnnealingScheduler``, ``PiecewiseLinear``,
 ``ParamGroupScheduler``, ``ConcatScheduler``, ``LRScheduler``, ``ReduceLROnPlateauScheduler``
-and ``create_lr_scheduler_with_warmup``.
+and ``create_lr_scheduler_with_warmup``; ``BatchSizeScheduler``, from
+``bridge.handlers.batch_size_scheduler``.
 
 Why one file past 400 lines: it is Ignite's module of this path, and it holds one family:
 every scheduler is a ``BaseParamScheduler`` whose values the composite ones (``ConcatScheduler``,
@@ -22,7 +23,7 @@ import numbers
 from abc import ABCMeta, abstractmethod
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts, ReduceLROnPlateau
@@ -31,8 +32,12 @@ from torch.optim.optimizer import Optimizer
 
 from bridge.engine.events import Events
 
+if TYPE_CHECKING:
+    from bridge.handlers.batch_size_scheduler import BatchSizeScheduler
+
 __all__ = [
     "BaseParamScheduler",
+    "BatchSizeScheduler",
     "ConcatScheduler",
     "CosineAnnealingScheduler",
     "CyclicalScheduler",
@@ -1076,3 +1081,13 @@ class ReduceLROnPlateauScheduler(ParamScheduler):
             scheduler(engine=engine)
             values.append([i, scheduler.optimizer_param_groups[0][scheduler.param_name]])
         return values
+
+
+def __getattr__(name: str) -> Any:
+    # Ignite keeps BatchSizeScheduler in this module; bridge's builds on BaseParamScheduler above,
+    # so it is imported on first access rather than at the top (which would be an import cycle).
+    if name == "BatchSizeScheduler":
+        from bridge.handlers.batch_size_scheduler import BatchSizeScheduler
+
+        return BatchSizeScheduler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
