@@ -7,16 +7,13 @@ same initial weights, and the results are compared exactly.
 
 from __future__ import annotations
 
-import importlib
 import socket
-import sys
 import warnings
 from collections.abc import Iterator
 from copy import deepcopy
 from typing import Any
 
 import ignite.engine as ie
-import ignite.handlers as ih
 import ignite.handlers.ema_handler as ignite_ema
 import ignite.handlers.lr_finder as ignite_lr_finder
 import matplotlib
@@ -529,13 +526,3 @@ def test_the_context_restores_even_when_the_block_raises() -> None:
     assert not trainer.has_event_handler(finder._run) and not trainer.has_event_handler(finder._warning)
     assert trainer.state.iteration == 0
 
-
-def test_the_contrib_module_warns_and_reexports_as_ignite() -> None:
-    sys.modules.pop("bridge.contrib.handlers.lr_finder", None)
-    with pytest.warns(DeprecationWarning, match="has been moved to bridge.handlers.lr_finder .* removed in version 0.6.0"):
-        module = importlib.import_module("bridge.contrib.handlers.lr_finder")
-    assert module.FastaiLRFinder is FastaiLRFinder and module.__all__ == ["FastaiLRFinder"]
-    sys.modules.pop("ignite.contrib.handlers.lr_finder", None)
-    with pytest.warns(DeprecationWarning, match="will be removed in version 0.6.0"):
-        theirs = importlib.import_module("ignite.contrib.handlers.lr_finder")
-    assert theirs.__all__ == module.__all__ and theirs.FastaiLRFinder is ih.FastaiLRFinder

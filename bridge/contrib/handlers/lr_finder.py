@@ -1,7 +1,7 @@
-"""``ignite.contrib.handlers.lr_finder``: Ignite 0.5.5's deprecated alias of ``bridge.handlers.lr_finder``.
+"""``ignite.contrib.handlers.lr_finder``: moved to ``bridge.handlers.lr_finder``, as in Ignite 0.5.5.
 
-Importing it warns with a ``DeprecationWarning`` (the first import only, as any module-level
-warning), as Ignite's module does; ``FastaiLRFinder`` is the same class.
+The first import warns with Ignite's ``DeprecationWarning`` (bridge's path in it); ``FastaiLRFinder``
+is the same class.
 
 Example:
     >>> import warnings
@@ -13,16 +13,10 @@ Example:
     True
 """
 
-import warnings
+from bridge.contrib._moved import warn_moved
 
-from bridge.handlers.lr_finder import FastaiLRFinder
+warn_moved(__file__, "/bridge/handlers/lr_finder.py")
 
-removed_in = "0.6.0"
-deprecation_warning = (
-    "bridge.contrib.handlers.lr_finder (ignite.contrib.handlers.lr_finder) has been moved to "
-    f"bridge.handlers.lr_finder (ignite.handlers.lr_finder) and will be removed in version {removed_in}: "
-    "import FastaiLRFinder from bridge.handlers (ignite.handlers) instead."
-)
-warnings.warn(deprecation_warning, DeprecationWarning, stacklevel=2)
+from bridge.handlers.lr_finder import FastaiLRFinder  # noqa: E402
 
 __all__ = ["FastaiLRFinder"]

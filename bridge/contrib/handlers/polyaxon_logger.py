@@ -1,0 +1,34 @@
+"""``ignite.contrib.handlers.polyaxon_logger``: moved to ``bridge.handlers.polyaxon_logger``, as in Ignite 0.5.5.
+
+The first import warns with Ignite's ``DeprecationWarning`` (bridge's path in it); the names are the
+objects of :mod:`bridge.handlers.polyaxon_logger`.
+
+As in Ignite, ``global_step_from_engine`` can be imported from it too,
+outside ``__all__``.
+
+Example:
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     from bridge.contrib.handlers.polyaxon_logger import PolyaxonLogger
+    >>> import bridge.handlers.polyaxon_logger
+    >>> PolyaxonLogger is bridge.handlers.polyaxon_logger.PolyaxonLogger
+    True
+"""
+
+from bridge.contrib._moved import warn_moved
+
+warn_moved(__file__, "/bridge/handlers/polyaxon_logger.py")
+
+from bridge.handlers.polyaxon_logger import (  # noqa: E402
+    OptimizerParamsHandler,
+    OutputHandler,
+    PolyaxonLogger,
+)
+from bridge.handlers.utils import global_step_from_engine  # noqa: E402, F401  (Ignite's shim has it too)
+
+__all__ = [
+    "PolyaxonLogger",
+    "OutputHandler",
+    "OptimizerParamsHandler",
+]
