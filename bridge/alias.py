@@ -44,11 +44,6 @@ usage: python -m bridge.alias SCRIPT [ARGS...]
 Run the Ignite script SCRIPT with ARGS, with `import ignite...` resolved to bridge."""
 
 
-_LOGGER = (
-    "Ignite's experiment-tracker loggers are not implemented in bridge yet. Pass a Lightning "
-    "logger instead: Engine(..., trainer_kwargs={'logger': pytorch_lightning.loggers.TensorBoardLogger('logs')}) "
-    "logs every number in engine.state.metrics at each epoch end (docs/lightning.md)"
-)
 _METRIC = "this Ignite metric is not implemented in bridge yet. Meanwhile wrap the torchmetrics one: bridge.metrics.TorchMetric({})"
 _TM = "torchmetrics"
 
@@ -61,34 +56,10 @@ UNAVAILABLE: dict[str, str] = {
         "strategies, so there is no pluggable ComputationModel. Use the bridge.distributed (idist) functions, "
         "and Lightning's strategies through Engine(trainer_kwargs={'strategy': ...})"
     ),
-    "ignite.engine.deterministic": (
-        "DeterministicEngine is not implemented in bridge yet. Meanwhile seed torch and pass "
-        "Engine(trainer_kwargs={'deterministic': True}), Lightning's deterministic algorithms"
-    ),
-    "ignite.contrib.engines.common": (
-        "Ignite's setup_* helpers are not implemented in bridge yet. Attach the handlers they set up yourself: "
-        "bridge.handlers.ModelCheckpoint, EarlyStopping, ProgressBar, TerminateOnNan, LRScheduler"
-    ),
     **{
-        f"ignite.{package}.{module}": _LOGGER
-        for package in ("handlers", "contrib.handlers")
-        for module in ("base_logger", "clearml_logger", "mlflow_logger", "neptune_logger", "polyaxon_logger",
-                       "tensorboard_logger", "visdom_logger", "wandb_logger")  # fmt: skip
+        f"ignite.contrib.metrics.{module}": _METRIC.format(f"{_TM}.<the metric>")
+        for module in ("average_precision", "cohen_kappa", "gpu_info", "precision_recall_curve", "regression")
     },
-    "ignite.handlers.fbresearch_logger": _LOGGER,
-    "ignite.handlers.logger_utils": _LOGGER,
-    "ignite.handlers.ema_handler": (
-        "EMAHandler is not implemented in bridge yet. Meanwhile use Lightning's EMA callback: "
-        "Engine(..., model=model, callbacks=[pytorch_lightning.callbacks.EMAWeightAveraging()])"
-    ),
-    **{
-        name: (
-            "FastaiLRFinder is not implemented in bridge yet. Meanwhile use Lightning's "
-            "pytorch_lightning.callbacks.LearningRateFinder on a LightningModule"
-        )
-        for name in ("ignite.handlers.lr_finder", "ignite.contrib.handlers.lr_finder")
-    },
-    "ignite.contrib.metrics": _METRIC.format(_TM + ".<the metric>"),
     **{
         f"ignite.metrics.{module}": _METRIC.format(f"{_TM}.{hint}")
         for module, hint in {

@@ -1,8 +1,8 @@
 """Ignite's handlers, built only on the public Engine API (``ignite.handlers``).
 
 They work on an ``Engine.run`` and on the engines of ``bridge.lightning.EngineCallback``.
-Ignite's experiment-tracker loggers (TensorBoard, MLflow, W&B, ...) are not provided:
-pass a Lightning logger in ``trainer_kwargs`` instead (docs/lightning.md).
+Ignite's experiment-tracker loggers (TensorBoard, Visdom, MLflow, Neptune, Polyaxon, W&B,
+ClearML) import their client package only when built; they write from rank 0 (docs/loggers.md).
 
 Example:
     >>> from bridge.engine import Engine, Events
@@ -15,8 +15,15 @@ Example:
     3.0
 """
 
+from bridge.handlers.batch_size_scheduler import BatchSizeScheduler
 from bridge.handlers.checkpoint import Checkpoint, DiskSaver, ModelCheckpoint
+from bridge.handlers.clearml_logger import ClearMLLogger
 from bridge.handlers.early_stopping import EarlyStopping
+from bridge.handlers.ema_handler import EMAHandler
+from bridge.handlers.fbresearch_logger import FBResearchLogger
+from bridge.handlers.lr_finder import FastaiLRFinder
+from bridge.handlers.mlflow_logger import MLflowLogger
+from bridge.handlers.neptune_logger import NeptuneLogger
 from bridge.handlers.param_scheduler import (
     BaseParamScheduler,
     ConcatScheduler,
@@ -30,6 +37,7 @@ from bridge.handlers.param_scheduler import (
     ReduceLROnPlateauScheduler,
     create_lr_scheduler_with_warmup,
 )
+from bridge.handlers.polyaxon_logger import PolyaxonLogger
 from bridge.handlers.state_param_scheduler import (
     ExpStateScheduler,
     LambdaStateScheduler,
@@ -39,40 +47,55 @@ from bridge.handlers.state_param_scheduler import (
     StepStateScheduler,
 )
 from bridge.handlers.stores import EpochOutputStore
+from bridge.handlers.tensorboard_logger import TensorboardLogger
 from bridge.handlers.terminate_on_nan import TerminateOnNan
 from bridge.handlers.time_limit import TimeLimit
-from bridge.handlers.time_profilers import BasicTimeProfiler
+from bridge.handlers.time_profilers import BasicTimeProfiler, HandlersTimeProfiler
 from bridge.handlers.timing import Timer
 from bridge.handlers.tqdm_logger import ProgressBar
 from bridge.handlers.utils import global_step_from_engine
+from bridge.handlers.visdom_logger import VisdomLogger
+from bridge.handlers.wandb_logger import WandBLogger
 
 __all__ = [
-    "EpochOutputStore",
-    "ExpStateScheduler",
-    "LambdaStateScheduler",
-    "MultiStepStateScheduler",
-    "PiecewiseLinearStateScheduler",
-    "StateParamScheduler",
-    "StepStateScheduler",
     "BaseParamScheduler",
     "BasicTimeProfiler",
+    "BatchSizeScheduler",
     "Checkpoint",
+    "ClearMLLogger",
     "ConcatScheduler",
     "CosineAnnealingScheduler",
     "CyclicalScheduler",
     "DiskSaver",
+    "EMAHandler",
     "EarlyStopping",
+    "EpochOutputStore",
+    "ExpStateScheduler",
+    "FBResearchLogger",
+    "FastaiLRFinder",
+    "HandlersTimeProfiler",
     "LRScheduler",
+    "LambdaStateScheduler",
     "LinearCyclicalScheduler",
+    "MLflowLogger",
     "ModelCheckpoint",
+    "MultiStepStateScheduler",
+    "NeptuneLogger",
     "ParamGroupScheduler",
     "ParamScheduler",
     "PiecewiseLinear",
+    "PiecewiseLinearStateScheduler",
+    "PolyaxonLogger",
     "ProgressBar",
     "ReduceLROnPlateauScheduler",
+    "StateParamScheduler",
+    "StepStateScheduler",
+    "TensorboardLogger",
     "TerminateOnNan",
     "TimeLimit",
     "Timer",
+    "VisdomLogger",
+    "WandBLogger",
     "create_lr_scheduler_with_warmup",
     "global_step_from_engine",
 ]
