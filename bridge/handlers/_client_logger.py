@@ -1,4 +1,4 @@
-"""What the experiment-tracker loggers (MLflow, W&B, Polyaxon, Neptune) share.
+"""What bridge's Ignite loggers share: a client made on first use, and the values their handlers write.
 
 :class:`ClientLogger` is a :class:`~bridge.handlers.base_logger.BaseLogger` whose client (a
 tracking run, an experiment) is made on first use. Ignite's loggers start their run in the
@@ -7,8 +7,10 @@ group, and only rank 0 logs (``BaseLogger.attach``), so making the client on fir
 the other ranks never start a run. The constructor still checks that the client package is
 installed, so a missing one fails at once with Ignite's error.
 
-The functions below compute what the loggers' handlers write, the same for all of them:
-the checked ``global_step``, one value per optimizer group, one value per model parameter.
+The TensorBoard, MLflow, W&B, Polyaxon and Neptune loggers are ``ClientLogger`` s. The
+functions below compute what the handlers of every logger (Visdom's, ClearML's and
+:mod:`bridge.lightning.loggers`' too) write: the checked ``global_step``, one value per
+optimizer group, one value or tensor per model parameter, named as Ignite names them.
 
 Example:
     >>> class Recorder(ClientLogger):
@@ -26,13 +28,28 @@ Example:
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Union
+from collections.abc import Iterable, Iterator
+from typing import Any, Optional, Union
 
 import torch
+from torch import nn
 
-from bridge.handlers.base_logger import BaseLogger, BaseOptimizerParamsHandler, BaseWeightsScalarHandler
+from bridge.handlers.base_logger import (
+    BaseLogger,
+    BaseOptimizerParamsHandler,
+    BaseWeightsHandler,
+    BaseWeightsScalarHandler,
+)
 
-__all__ = ["ClientLogger", "checked_step", "optimizer_params", "parameter_scalars"]
+__all__ = [
+    "ClientLogger",
+    "checked_step",
+    "optimizer_params",
+    "parameter_histograms",
+    "parameter_scalars",
+    "parameter_tensors",
+    "tag_prefix",
+]
 
 
 class ClientLogger(BaseLogger):
@@ -167,29 +184,66 @@ def optimizer_params(handler: BaseOptimizerParamsHandler, sep: str = "/") -> dic
     }
 
 
-def parameter_scalars(handler: BaseWeightsScalarHandler, grads: bool) -> dict[str, Union[float, torch.Tensor]]:
-    """``{"<tag>/weights_<reduction>/<name>": reduction(p)}`` for the handler's parameters that have a gradient.
+def tag_prefix(tag: Optional[str]) -> str:
+    """``"<tag>/"``, the start of every name a handler with ``tag`` logs (nothing without a tag).
 
-    With ``grads``, ``grads_<reduction>`` of the gradients. Parameters without a gradient are
-    left out in both cases (Ignite's Neptune handlers skip them for the weights too); names use
-    "/" for ".".
+    Example:
+        >>> tag_prefix("generator"), tag_prefix(None)
+        ('generator/', '')
+    """
+    return f"{tag}/" if tag else ""
+
+
+def parameter_tensors(
+    parameters: Iterable[tuple[str, nn.Parameter]], grads: bool
+) -> Iterator[tuple[str, torch.Tensor]]:
+    """``(name, parameter.data)`` of each parameter or, with ``grads``, ``(name, parameter.grad)`` of each that has one.
+
+    Example:
+        >>> model = torch.nn.Linear(1, 1)
+        >>> [name for name, _ in parameter_tensors(model.named_parameters(), grads=False)]
+        ['weight', 'bias']
+        >>> list(parameter_tensors(model.named_parameters(), grads=True))  # no gradient yet
+        []
+    """
+    for name, parameter in parameters:
+        tensor = parameter.grad if grads else parameter.data
+        if tensor is not None:
+            yield name, tensor
+
+
+def parameter_scalars(
+    handler: BaseWeightsScalarHandler, grads: bool, parameters: Optional[Iterable[tuple[str, nn.Parameter]]] = None
+) -> dict[str, Union[float, torch.Tensor]]:
+    """``{"<tag>/weights_<reduction>/<name>": reduction(p.data)}`` for the handler's parameters (``handler.weights``).
+
+    With ``grads``, ``"grads_<reduction>"`` of the gradients, parameters without one left out.
+    ``parameters`` replaces ``handler.weights``. Names use "/" for ".".
 
     Example:
         >>> from types import SimpleNamespace
         >>> model = torch.nn.Linear(1, 1)
         >>> handler = SimpleNamespace(weights=tuple(model.named_parameters()), reduction=torch.norm, tag="net")
-        >>> parameter_scalars(handler, grads=False)  # no gradient yet
+        >>> sorted(parameter_scalars(handler, grads=False))
+        ['net/weights_norm/bias', 'net/weights_norm/weight']
+        >>> parameter_scalars(handler, grads=True)  # no gradient yet
         {}
-        >>> model(torch.ones(1, 1)).sum().backward()
-        >>> sorted(parameter_scalars(handler, grads=True))
-        ['net/grads_norm/bias', 'net/grads_norm/weight']
     """
-    kind = "grads" if grads else "weights"
-    prefix = f"{handler.tag}/" if handler.tag else ""
-    values: dict[str, Union[float, torch.Tensor]] = {}
-    for name, parameter in handler.weights:
-        if parameter.grad is None:
-            continue
-        tensor = parameter.grad if grads else parameter.data
-        values[f"{prefix}{kind}_{handler.reduction.__name__}/{name.replace('.', '/')}"] = handler.reduction(tensor)
-    return values
+    prefix = f"{tag_prefix(handler.tag)}{'grads' if grads else 'weights'}_{handler.reduction.__name__}/"
+    named = handler.weights if parameters is None else parameters
+    return {
+        prefix + name.replace(".", "/"): handler.reduction(tensor) for name, tensor in parameter_tensors(named, grads)
+    }
+
+
+def parameter_histograms(handler: BaseWeightsHandler, grads: bool) -> dict[str, torch.Tensor]:
+    """``{"<tag>/weights/<name>": p.data}`` for the handler's parameters (``"grads/"`` and gradients with ``grads``).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> handler = SimpleNamespace(weights=tuple(torch.nn.Linear(1, 1).named_parameters()), tag=None)
+        >>> sorted(parameter_histograms(handler, grads=False))
+        ['weights/bias', 'weights/weight']
+    """
+    prefix = f"{tag_prefix(handler.tag)}{'grads' if grads else 'weights'}/"
+    return {prefix + name.replace(".", "/"): tensor for name, tensor in parameter_tensors(handler.weights, grads)}

@@ -43,17 +43,17 @@ import os
 import tempfile
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any, Optional, Union
 
 import torch
 from torch import nn
-from torch.optim import Optimizer
 
 import bridge.distributed as idist
 from bridge.engine.engine import Engine
+from bridge.handlers._client_logger import checked_step, parameter_tensors, tag_prefix
 from bridge.handlers.base_logger import (
     BaseLogger,
     BaseOptimizerParamsHandler,
@@ -260,10 +260,6 @@ def _check_logger(logger: Any, handler: str) -> None:
         raise RuntimeError(f"Handler {handler} works only with ClearMLLogger")
 
 
-def _tag_prefix(tag: Optional[str]) -> str:
-    return f"{tag}/" if tag else ""
-
-
 class OutputHandler(BaseOutputHandler):
     """Reports an engine's output, metrics and state attributes as scalars: title ``tag``, series the name.
 
@@ -293,24 +289,10 @@ class OutputHandler(BaseOutputHandler):
         call(title='training/parts', series='1', iteration=7, value=2.0)
     """
 
-    def __init__(
-        self,
-        tag: str,
-        metric_names: Optional[Union[list[str], str]] = None,
-        output_transform: Optional[Callable] = None,
-        global_step_transform: Optional[Callable[[Engine, Any], int]] = None,
-        state_attributes: Optional[list[str]] = None,
-    ) -> None:
-        super().__init__(tag, metric_names, output_transform, global_step_transform, state_attributes)
-
     def __call__(self, engine: Engine, logger: ClearMLLogger, event_name: Any) -> None:
         _check_logger(logger, "OutputHandler")
         metrics = self._setup_output_metrics_state_attrs(engine)
-        global_step = self.global_step_transform(engine, event_name)
-        if not isinstance(global_step, int):
-            raise TypeError(
-                f"global_step must be int, got {type(global_step)}. Please check the output of global_step_transform."
-            )
+        global_step = checked_step(self.global_step_transform(engine, event_name))
         for key, value in metrics.items():
             if len(key) == 2:
                 title, series = key[0], key[1]
@@ -341,13 +323,10 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
         call(title='generator/lr', series='0', value=0.1, iteration=3)
     """
 
-    def __init__(self, optimizer: Optimizer, param_name: str = "lr", tag: Optional[str] = None) -> None:
-        super().__init__(optimizer, param_name, tag)
-
     def __call__(self, engine: Engine, logger: ClearMLLogger, event_name: Any) -> None:
         _check_logger(logger, "OptimizerParamsHandler")
         global_step = engine.state.get_event_attrib_value(event_name)
-        title = f"{_tag_prefix(self.tag)}{self.param_name}"
+        title = f"{tag_prefix(self.tag)}{self.param_name}"
         for i, group in enumerate(self.optimizer.param_groups):
             logger.clearml_logger.report_scalar(
                 title=title, series=str(i), value=float(group[self.param_name]), iteration=global_step
@@ -364,17 +343,13 @@ class _ParamsHandler:
     tag: Optional[str]
     _grads = False  # the gradients (parameters without one are skipped) or the weights
 
-    def _tensors(self) -> list[tuple[str, str, torch.Tensor]]:
-        named = []
-        for name, parameter in self.weights:
-            tensor = parameter.grad if self._grads else parameter.data
-            if tensor is not None:
-                title, _, series = name.partition(".")
-                named.append((title, series, tensor))
-        return named
+    def _tensors(self) -> Iterator[tuple[str, str, torch.Tensor]]:
+        for name, tensor in parameter_tensors(self.weights, self._grads):
+            title, _, series = name.partition(".")
+            yield title, series, tensor
 
     def _kind(self) -> str:
-        return f"{_tag_prefix(self.tag)}{'grads' if self._grads else 'weights'}"
+        return f"{tag_prefix(self.tag)}{'grads' if self._grads else 'weights'}"
 
 
 class _ScalarHandler(_ParamsHandler, BaseWeightsScalarHandler):

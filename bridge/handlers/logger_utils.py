@@ -67,7 +67,6 @@ def _setup_logging(
     optimizers: _Optimizers,
     evaluators: _Evaluators,
     log_every_iters: Optional[int],
-    *,
     trainer_metric_names: _MetricNames = "all",
     evaluator_metric_names: _MetricNames = "all",
 ) -> None:
@@ -141,13 +140,7 @@ def setup_tb_logging(
     """
     logger = TensorboardLogger(log_dir=output_path, **kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -170,13 +163,7 @@ def setup_visdom_logging(
     """
     logger = VisdomLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -199,13 +186,7 @@ def setup_mlflow_logging(
     """
     logger = MLflowLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -228,13 +209,7 @@ def setup_neptune_logging(
     """
     logger = NeptuneLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -259,13 +234,7 @@ def setup_wandb_logging(
     """
     logger = WandBLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -288,13 +257,7 @@ def setup_plx_logging(
     """
     logger = PolyaxonLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 
@@ -317,13 +280,7 @@ def setup_clearml_logging(
     """
     logger = ClearMLLogger(**kwargs)
     _setup_logging(
-        logger,
-        trainer,
-        optimizers,
-        evaluators,
-        log_every_iters,
-        trainer_metric_names=trainer_metric_names,
-        evaluator_metric_names=evaluator_metric_names,
+        logger, trainer, optimizers, evaluators, log_every_iters, trainer_metric_names, evaluator_metric_names
     )
     return logger
 

@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Any, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Optional
 
 import torch
-from torch.optim import Optimizer
 
 import bridge.distributed as idist
 from bridge import __ignite_version__
@@ -166,16 +165,6 @@ class OutputHandler(BaseOutputHandler):
         (call('validation/accuracy'), call(0.75, step=7))
     """
 
-    def __init__(
-        self,
-        tag: str,
-        metric_names: Optional[Union[str, list[str]]] = None,
-        output_transform: Optional[Callable] = None,
-        global_step_transform: Optional[Callable[[Engine, Any], int]] = None,
-        state_attributes: Optional[list[str]] = None,
-    ) -> None:
-        super().__init__(tag, metric_names, output_transform, global_step_transform, state_attributes)
-
     def __call__(self, engine: Engine, logger: NeptuneLogger, event_name: Any) -> None:
         if not isinstance(logger, NeptuneLogger):
             raise TypeError("Handler OutputHandler works only with NeptuneLogger")
@@ -210,9 +199,6 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
         (call('gen/lr/group_0'), call(0.01, step=5))
     """
 
-    def __init__(self, optimizer: Optimizer, param_name: str = "lr", tag: Optional[str] = None) -> None:
-        super().__init__(optimizer, param_name, tag)
-
     def __call__(self, engine: Engine, logger: NeptuneLogger, event_name: Any) -> None:
         if not isinstance(logger, NeptuneLogger):
             raise TypeError("Handler OptimizerParamsHandler works only with NeptuneLogger")
@@ -221,7 +207,22 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
             logger[name].append(value, step=step)
 
 
-class WeightsScalarHandler(BaseWeightsScalarHandler):
+class _ScalarHandler(BaseWeightsScalarHandler):
+    """Appends ``reduction`` of each parameter that has a gradient (of the gradient with ``_grads``)."""
+
+    _grads = False
+
+    def __call__(self, engine: Engine, logger: NeptuneLogger, event_name: Any) -> None:
+        if not isinstance(logger, NeptuneLogger):
+            raise TypeError(f"Handler {type(self).__name__} works only with NeptuneLogger")
+        step = engine.state.get_event_attrib_value(event_name)
+        # Ignite's Neptune handlers leave out the parameters without a gradient, for the weights too
+        trained = [(name, parameter) for name, parameter in self.weights if parameter.grad is not None]
+        for name, value in parameter_scalars(self, self._grads, trained).items():
+            logger[name].append(value, step=step)
+
+
+class WeightsScalarHandler(_ScalarHandler):
     """Appends ``reduction(weight)`` (the norm by default) of each parameter to series ``"<tag>/weights_<reduction>/<name>"``.
 
     Args:
@@ -249,15 +250,8 @@ class WeightsScalarHandler(BaseWeightsScalarHandler):
         call('weights_norm/bias')
     """
 
-    def __call__(self, engine: Engine, logger: NeptuneLogger, event_name: Any) -> None:
-        if not isinstance(logger, NeptuneLogger):
-            raise TypeError("Handler WeightsScalarHandler works only with NeptuneLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, value in parameter_scalars(self, grads=False).items():
-            logger[name].append(value, step=step)
 
-
-class GradsScalarHandler(BaseWeightsScalarHandler):
+class GradsScalarHandler(_ScalarHandler):
     """Appends ``reduction(gradient)`` (the norm by default) of each parameter to series ``"<tag>/grads_<reduction>/<name>"``.
 
     Args:
@@ -286,12 +280,7 @@ class GradsScalarHandler(BaseWeightsScalarHandler):
         call(tensor(1.), step=3)
     """
 
-    def __call__(self, engine: Engine, logger: NeptuneLogger, event_name: Any) -> None:
-        if not isinstance(logger, NeptuneLogger):
-            raise TypeError("Handler GradsScalarHandler works only with NeptuneLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, value in parameter_scalars(self, grads=True).items():
-            logger[name].append(value, step=step)
+    _grads = True
 
 
 def _neptune_file_class() -> Any:

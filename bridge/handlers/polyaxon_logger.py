@@ -25,10 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Optional, Union
-
-from torch.optim import Optimizer
+from typing import Any
 
 from bridge.engine.engine import Engine
 from bridge.handlers._client_logger import ClientLogger, checked_step, optimizer_params
@@ -138,16 +135,6 @@ class OutputHandler(BaseOutputHandler):
         call(validation/accuracy=0.75, step=7)
     """
 
-    def __init__(
-        self,
-        tag: str,
-        metric_names: Optional[Union[str, list[str]]] = None,
-        output_transform: Optional[Callable] = None,
-        global_step_transform: Optional[Callable[[Engine, Any], int]] = None,
-        state_attributes: Optional[list[str]] = None,
-    ) -> None:
-        super().__init__(tag, metric_names, output_transform, global_step_transform, state_attributes)
-
     def __call__(self, engine: Engine, logger: PolyaxonLogger, event_name: Any) -> None:
         if not isinstance(logger, PolyaxonLogger):
             raise RuntimeError("Handler 'OutputHandler' works only with PolyaxonLogger")
@@ -179,9 +166,6 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
         >>> polyaxon.tracking.Run.return_value.log_metrics.call_args
         call(gen/lr/group_0=0.01, step=5)
     """
-
-    def __init__(self, optimizer: Optimizer, param_name: str = "lr", tag: Optional[str] = None) -> None:
-        super().__init__(optimizer, param_name, tag)
 
     def __call__(self, engine: Engine, logger: PolyaxonLogger, event_name: Any) -> None:
         if not isinstance(logger, PolyaxonLogger):

@@ -26,13 +26,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Optional, Union
+from typing import Any
 
-import torch
+import torch  # noqa: F401 - the examples below use it
 
 from bridge.engine.engine import Engine
-from bridge.handlers._client_logger import ClientLogger, checked_step, optimizer_params
+from bridge.handlers._client_logger import (
+    ClientLogger,
+    checked_step,
+    optimizer_params,
+    parameter_histograms,
+    parameter_scalars,
+)
 from bridge.handlers.base_logger import (
     BaseOptimizerParamsHandler,
     BaseOutputHandler,
@@ -145,36 +150,6 @@ def _check_logger(logger: Any, message: str) -> None:
         raise RuntimeError(message)
 
 
-def _prefix(tag: Optional[str]) -> str:
-    return f"{tag}/" if tag else ""
-
-
-def _reduced(handler: BaseWeightsScalarHandler, grads: bool) -> dict[str, Union[float, torch.Tensor]]:
-    """``{"<tag>/weights_<reduction>/<name>": reduction(p)}`` (``grads_`` and gradients with ``grads``).
-
-    Parameters without a gradient are left out of the gradients. Names use "/" for ".".
-    """
-    kind = "grads" if grads else "weights"
-    prefix = f"{_prefix(handler.tag)}{kind}_{handler.reduction.__name__}/"
-    values = {}
-    for name, parameter in handler.weights:
-        tensor = parameter.grad if grads else parameter.data
-        if tensor is not None:
-            values[prefix + name.replace(".", "/")] = handler.reduction(tensor)
-    return values
-
-
-def _tensors(handler: BaseWeightsHandler, grads: bool) -> dict[str, torch.Tensor]:
-    """``{"<tag>/weights/<name>": p.data}`` (``grads/`` and gradients with ``grads``), for histograms."""
-    prefix = f"{_prefix(handler.tag)}{'grads' if grads else 'weights'}/"
-    values = {}
-    for name, parameter in handler.weights:
-        tensor = parameter.grad if grads else parameter.data
-        if tensor is not None:
-            values[prefix + name.replace(".", "/")] = tensor
-    return values
-
-
 class OutputHandler(BaseOutputHandler):
     """Writes an engine's output, metrics and state attributes as scalars ``"<tag>/<name>"``.
 
@@ -199,16 +174,6 @@ class OutputHandler(BaseOutputHandler):
         ...         metric_names=["accuracy"], global_step_transform=global_step_from_engine(trainer))
         ...     _ = trainer.run([0, 1], max_epochs=3)  # validation/accuracy at steps 1, 2, 3
     """
-
-    def __init__(
-        self,
-        tag: str,
-        metric_names: Optional[Union[str, list[str]]] = None,
-        output_transform: Optional[Callable] = None,
-        global_step_transform: Optional[Callable[[Engine, Any], int]] = None,
-        state_attributes: Optional[list[str]] = None,
-    ) -> None:
-        super().__init__(tag, metric_names, output_transform, global_step_transform, state_attributes)
 
     def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
         _check_logger(logger, "Handler 'OutputHandler' works only with TensorboardLogger")
@@ -236,9 +201,6 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
         ...     _ = trainer.run([0, 1])  # lr/group_0 at steps 1 and 2
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, param_name: str = "lr", tag: Optional[str] = None) -> None:
-        super().__init__(optimizer, param_name, tag)
-
     def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
         _check_logger(logger, "Handler OptimizerParamsHandler works only with TensorboardLogger")
         step = engine.state.get_event_attrib_value(event_name)
@@ -246,7 +208,31 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
             logger.writer.add_scalar(name, value, step)
 
 
-class WeightsScalarHandler(BaseWeightsScalarHandler):
+class _ScalarHandler(BaseWeightsScalarHandler):
+    """Writes ``reduction`` of each parameter (of its gradient with ``_grads``) as a scalar."""
+
+    _grads = False
+
+    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
+        _check_logger(logger, f"Handler '{type(self).__name__}' works only with TensorboardLogger")
+        step = engine.state.get_event_attrib_value(event_name)
+        for name, value in parameter_scalars(self, self._grads).items():
+            logger.writer.add_scalar(name, value, step)
+
+
+class _HistHandler(BaseWeightsHandler):
+    """Writes each parameter (its gradient with ``_grads``) as a histogram."""
+
+    _grads = False
+
+    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
+        _check_logger(logger, f"Handler '{type(self).__name__}' works only with TensorboardLogger")
+        step = engine.state.get_event_attrib_value(event_name)
+        for name, tensor in parameter_histograms(self, self._grads).items():
+            logger.writer.add_histogram(tag=name, values=tensor.cpu().numpy(), global_step=step)
+
+
+class WeightsScalarHandler(_ScalarHandler):
     """Writes ``reduction(parameter)`` (its norm by default) as ``"<tag>/weights_<reduction>/<name>"``.
 
     ``whitelist`` keeps some parameters: name prefixes, or ``(name, parameter) -> bool``.
@@ -262,14 +248,8 @@ class WeightsScalarHandler(BaseWeightsScalarHandler):
         ...     _ = trainer.run([0, 1])
     """
 
-    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
-        _check_logger(logger, "Handler 'WeightsScalarHandler' works only with TensorboardLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, value in _reduced(self, grads=False).items():
-            logger.writer.add_scalar(name, value, step)
 
-
-class WeightsHistHandler(BaseWeightsHandler):
+class WeightsHistHandler(_HistHandler):
     """Writes each parameter as a histogram ``"<tag>/weights/<name>"``.
 
     Example:
@@ -282,14 +262,8 @@ class WeightsHistHandler(BaseWeightsHandler):
         ...     _ = trainer.run([0, 1])  # net/weights/weight and net/weights/bias at step 1
     """
 
-    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
-        _check_logger(logger, "Handler 'WeightsHistHandler' works only with TensorboardLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, tensor in _tensors(self, grads=False).items():
-            logger.writer.add_histogram(tag=name, values=tensor.cpu().numpy(), global_step=step)
 
-
-class GradsScalarHandler(BaseWeightsScalarHandler):
+class GradsScalarHandler(_ScalarHandler):
     """Writes ``reduction(parameter.grad)`` as ``"<tag>/grads_<reduction>/<name>"``; parameters without gradient are skipped.
 
     Example:
@@ -302,14 +276,10 @@ class GradsScalarHandler(BaseWeightsScalarHandler):
         ...     _ = trainer.run([0])  # grads_max/weight and grads_max/bias at step 1
     """
 
-    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
-        _check_logger(logger, "Handler 'GradsScalarHandler' works only with TensorboardLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, value in _reduced(self, grads=True).items():
-            logger.writer.add_scalar(name, value, step)
+    _grads = True
 
 
-class GradsHistHandler(BaseWeightsHandler):
+class GradsHistHandler(_HistHandler):
     """Writes each parameter's gradient as a histogram ``"<tag>/grads/<name>"``; parameters without gradient are skipped.
 
     Example:
@@ -322,8 +292,4 @@ class GradsHistHandler(BaseWeightsHandler):
         ...     _ = trainer.run([0])  # grads/weight and grads/bias at step 1
     """
 
-    def __call__(self, engine: Engine, logger: TensorboardLogger, event_name: Any) -> None:
-        _check_logger(logger, "Handler 'GradsHistHandler' works only with TensorboardLogger")
-        step = engine.state.get_event_attrib_value(event_name)
-        for name, tensor in _tensors(self, grads=True).items():
-            logger.writer.add_histogram(tag=name, values=tensor.cpu().numpy(), global_step=step)
+    _grads = True

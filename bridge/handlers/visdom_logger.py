@@ -12,9 +12,6 @@ rank 0 logs, so the other ranks never connect. A server that cannot be reached i
 reported by the first logged value (Ignite: by the constructor); read ``vd_logger.vis`` to check
 early.
 
-One file a little past 400 lines: it is Ignite's module of this path, a logger and the handlers that
-plot through it; most of it is their docstrings.
-
 Example:
     >>> import sys
     >>> from unittest import mock
@@ -46,6 +43,7 @@ from torch import nn
 from torch.optim import Optimizer
 
 from bridge.engine.engine import Engine
+from bridge.handlers._client_logger import checked_step, optimizer_params, parameter_scalars
 from bridge.handlers.base_logger import (
     BaseLogger,
     BaseOptimizerParamsHandler,
@@ -244,10 +242,6 @@ def _check_logger(logger: Any, handler: str) -> None:
         raise RuntimeError(f"Handler {handler} works only with VisdomLogger")
 
 
-def _tag_prefix(tag: Optional[str]) -> str:
-    return f"{tag}/" if tag else ""
-
-
 class OutputHandler(BaseOutputHandler, _BaseVisDrawer):
     """Plots an engine's output, metrics and state attributes, one window per name (``"tag/name"``).
 
@@ -289,11 +283,7 @@ class OutputHandler(BaseOutputHandler, _BaseVisDrawer):
     def __call__(self, engine: Engine, logger: VisdomLogger, event_name: Any) -> None:
         _check_logger(logger, "'OutputHandler'")
         metrics = self._setup_output_metrics_state_attrs(engine, key_tuple=False)
-        global_step = self.global_step_transform(engine, event_name)
-        if not isinstance(global_step, int):
-            raise TypeError(
-                f"global_step must be int, got {type(global_step)}. Please check the output of global_step_transform."
-            )
+        global_step = checked_step(self.global_step_transform(engine, event_name))
         for key, value in metrics.items():
             self.add_scalar(logger, str(key), value, event_name, global_step)
         logger._save()
@@ -330,17 +320,15 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler, _BaseVisDrawer):
     def __call__(self, engine: Engine, logger: VisdomLogger, event_name: Any) -> None:
         _check_logger(logger, "OptimizerParamsHandler")
         global_step = engine.state.get_event_attrib_value(event_name)
-        prefix = f"{_tag_prefix(self.tag)}{self.param_name}/group_"
-        params = {f"{prefix}{i}": float(group[self.param_name]) for i, group in enumerate(self.optimizer.param_groups)}
-        for key, value in params.items():
+        for key, value in optimizer_params(self).items():
             self.add_scalar(logger, key, value, event_name, global_step)
         logger._save()
 
 
 class _ParamsScalarHandler(BaseWeightsScalarHandler, _BaseVisDrawer):
-    """Plots ``reduction`` of each parameter's weights or gradients: ``"tag/<kind>_<reduction>/layer/weight"``."""
+    """Plots ``reduction`` of each parameter (of its gradient with ``_grads``): ``"tag/weights_norm/layer/weight"``."""
 
-    _kind = ""
+    _grads = False
 
     def __init__(
         self,
@@ -352,19 +340,12 @@ class _ParamsScalarHandler(BaseWeightsScalarHandler, _BaseVisDrawer):
         super().__init__(model, reduction, tag=tag)
         _BaseVisDrawer.__init__(self, show_legend=show_legend)
 
-    def _tensor(self, parameter: nn.Parameter) -> Optional[torch.Tensor]:
-        raise NotImplementedError
-
     def __call__(self, engine: Engine, logger: VisdomLogger, event_name: Any) -> None:
         _check_logger(logger, f"'{type(self).__name__}'")
         global_step = engine.state.get_event_attrib_value(event_name)
-        prefix = f"{_tag_prefix(self.tag)}{self._kind}_{self.reduction.__name__}/"
         # Ignite's visdom handlers take no whitelist and read the model's parameters at each call
-        for name, parameter in self.model.named_parameters():
-            tensor = self._tensor(parameter)
-            if tensor is None:
-                continue
-            self.add_scalar(logger, prefix + name.replace(".", "/"), self.reduction(tensor), event_name, global_step)
+        for name, value in parameter_scalars(self, self._grads, self.model.named_parameters()).items():
+            self.add_scalar(logger, name, value, event_name, global_step)
         logger._save()
 
 
@@ -388,11 +369,6 @@ class WeightsScalarHandler(_ParamsScalarHandler):
         >>> [call.kwargs["name"] for call in logger.vis.line.call_args_list]
         ['weights_norm/0/weight', 'weights_norm/0/bias']
     """
-
-    _kind = "weights"
-
-    def _tensor(self, parameter: nn.Parameter) -> Optional[torch.Tensor]:
-        return parameter.data
 
 
 class GradsScalarHandler(_ParamsScalarHandler):
@@ -418,7 +394,4 @@ class GradsScalarHandler(_ParamsScalarHandler):
         [('net/grads_norm/weight', 1.4142135381698608), ('net/grads_norm/bias', 1.0)]
     """
 
-    _kind = "grads"
-
-    def _tensor(self, parameter: nn.Parameter) -> Optional[torch.Tensor]:
-        return parameter.grad
+    _grads = True

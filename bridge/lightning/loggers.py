@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 import torch
@@ -35,7 +35,7 @@ from lightning_fabric.loggers import Logger, TensorBoardLogger
 
 import bridge.distributed as idist
 from bridge.engine.engine import Engine
-from bridge.handlers._client_logger import checked_step, optimizer_params
+from bridge.handlers._client_logger import checked_step, optimizer_params, parameter_histograms, parameter_scalars
 from bridge.handlers.base_logger import (
     BaseLogger,
     BaseOptimizerParamsHandler,
@@ -43,7 +43,6 @@ from bridge.handlers.base_logger import (
     BaseWeightsHandler,
     BaseWeightsScalarHandler,
 )
-from bridge.handlers.tensorboard_logger import _reduced, _tensors
 
 __all__ = [
     "GradsHistHandler",
@@ -204,16 +203,6 @@ class OutputHandler(BaseOutputHandler):
         [{'train/loss': 2.0, 'train/parts/0': 2.0, 'train/parts/1': -2.0, 'step': 1}]
     """
 
-    def __init__(
-        self,
-        tag: str,
-        metric_names: Optional[Union[str, list[str]]] = None,
-        output_transform: Optional[Callable] = None,
-        global_step_transform: Optional[Callable[[Engine, Any], int]] = None,
-        state_attributes: Optional[list[str]] = None,
-    ) -> None:
-        super().__init__(tag, metric_names, output_transform, global_step_transform, state_attributes)
-
     def __call__(self, engine: Engine, logger: LightningLogger, event_name: Any) -> None:
         writer = _check_logger(logger, "OutputHandler")
         values = self._setup_output_metrics_state_attrs(engine, key_tuple=False)
@@ -239,15 +228,22 @@ class OptimizerParamsHandler(BaseOptimizerParamsHandler):
         [{'opt/lr/group_0': 0.5, 'step': 1}]
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, param_name: str = "lr", tag: Optional[str] = None) -> None:
-        super().__init__(optimizer, param_name, tag)
-
     def __call__(self, engine: Engine, logger: LightningLogger, event_name: Any) -> None:
         writer = _check_logger(logger, "OptimizerParamsHandler")
         writer.log_metrics(optimizer_params(self), engine.state.get_event_attrib_value(event_name))
 
 
-class WeightsScalarHandler(BaseWeightsScalarHandler):
+class _ScalarHandler(BaseWeightsScalarHandler):
+    """Writes ``reduction`` of each parameter (of its gradient with ``_grads``), named as TensorBoard's."""
+
+    _grads = False
+
+    def __call__(self, engine: Engine, logger: LightningLogger, event_name: Any) -> None:
+        writer = _check_logger(logger, type(self).__name__)
+        writer.log_metrics(parameter_scalars(self, self._grads), engine.state.get_event_attrib_value(event_name))
+
+
+class WeightsScalarHandler(_ScalarHandler):
     """Ignite's ``WeightsScalarHandler`` for a :class:`LightningLogger`: ``"<tag>/weights_<reduction>/<name>"``.
 
     Example:
@@ -265,12 +261,8 @@ class WeightsScalarHandler(BaseWeightsScalarHandler):
         [{'weights_sum/weight': -3.0, 'weights_sum/bias': 2.0, 'step': 1}]
     """
 
-    def __call__(self, engine: Engine, logger: LightningLogger, event_name: Any) -> None:
-        writer = _check_logger(logger, "WeightsScalarHandler")
-        writer.log_metrics(_reduced(self, grads=False), engine.state.get_event_attrib_value(event_name))
 
-
-class GradsScalarHandler(BaseWeightsScalarHandler):
+class GradsScalarHandler(_ScalarHandler):
     """Ignite's ``GradsScalarHandler`` for a :class:`LightningLogger`: ``"<tag>/grads_<reduction>/<name>"``.
 
     Example:
@@ -287,9 +279,7 @@ class GradsScalarHandler(BaseWeightsScalarHandler):
         [{'g/grads_norm/weight': 4.0, 'g/grads_norm/bias': 1.0, 'step': 1}]
     """
 
-    def __call__(self, engine: Engine, logger: LightningLogger, event_name: Any) -> None:
-        writer = _check_logger(logger, "GradsScalarHandler")
-        writer.log_metrics(_reduced(self, grads=True), engine.state.get_event_attrib_value(event_name))
+    _grads = True
 
 
 class _HistogramHandler(BaseWeightsHandler):
@@ -315,7 +305,7 @@ class _HistogramHandler(BaseWeightsHandler):
                 )
             return
         step = engine.state.get_event_attrib_value(event_name)
-        for name, tensor in _tensors(self, grads=self._grads).items():
+        for name, tensor in parameter_histograms(self, self._grads).items():
             values = tensor.cpu().numpy()
             for experiment, prefix in writers:
                 experiment.add_histogram(tag=prefix + name, values=values, global_step=step)

@@ -7,8 +7,8 @@ the step's outputs (``output_names``), progress bars, and ``torch.cuda.empty_cac
 epoch end. :func:`save_best_model_by_val_score`, :func:`gen_save_best_models_by_val_score` and
 :func:`add_early_stopping_by_val_score` attach a best-model ``Checkpoint`` / ``EarlyStopping``
 to an evaluator. The ``setup_<tracker>_logging`` helpers of :mod:`bridge.handlers.logger_utils`
-are importable from here too, as in Ignite. (One module, as Ignite's: the helpers are one
-recipe, mostly documentation, whose distributed variant forwards every argument to the serial one.)
+are importable from here too, as in Ignite. (One module a little past 400 lines, as Ignite's:
+the helpers are one recipe, and most of it is their documentation.)
 
 On several processes (``bridge.distributed.get_world_size() > 1`` when the helper is called, as
 under ``idist.Parallel``) the progress bars are rank 0's only and ``train_sampler``, a
@@ -141,47 +141,62 @@ def setup_common_training_handlers(
         ...     sorted(os.listdir(out))
         ['training_model_4.pt']
     """
-    if idist.get_world_size() > 1:
-        _setup_common_distrib_training_handlers(
-            trainer,
-            train_sampler=train_sampler,
-            to_save=to_save,
-            save_every_iters=save_every_iters,
-            output_path=output_path,
-            lr_scheduler=lr_scheduler,
-            with_gpu_stats=with_gpu_stats,
-            output_names=output_names,
-            with_pbars=with_pbars,
-            with_pbar_on_iters=with_pbar_on_iters,
-            log_every_iters=log_every_iters,
-            stop_on_nan=stop_on_nan,
-            clear_cuda_cache=clear_cuda_cache,
-            save_handler=save_handler,
-            **kwargs,
-        )
-        return
-    if isinstance(train_sampler, DistributedSampler):
+    distributed = idist.get_world_size() > 1
+    if isinstance(train_sampler, DistributedSampler) and not distributed:
         warnings.warn(
             "Argument train_sampler is a distributed sampler, but either there is no distributed setting or "
             "world size is < 2. Train sampler argument will be ignored",
             UserWarning,
         )
-    _setup_common_training_handlers(
-        trainer,
-        to_save=to_save,
-        save_every_iters=save_every_iters,
-        output_path=output_path,
-        lr_scheduler=lr_scheduler,
-        with_gpu_stats=with_gpu_stats,
-        output_names=output_names,
-        with_pbars=with_pbars,
-        with_pbar_on_iters=with_pbar_on_iters,
-        log_every_iters=log_every_iters,
-        stop_on_nan=stop_on_nan,
-        clear_cuda_cache=clear_cuda_cache,
-        save_handler=save_handler,
-        **kwargs,
-    )
+    if output_path is not None and save_handler is not None:
+        raise ValueError(
+            "Arguments output_path and save_handler are mutually exclusive. Please, define only one of them"
+        )
+
+    if stop_on_nan:
+        trainer.add_event_handler(Events.ITERATION_COMPLETED, TerminateOnNan())
+
+    if lr_scheduler is not None:
+        if isinstance(lr_scheduler, PyTorchLRScheduler):
+            trainer.add_event_handler(Events.ITERATION_COMPLETED, _StepTorchScheduler(lr_scheduler))
+        else:
+            trainer.add_event_handler(Events.ITERATION_STARTED, lr_scheduler)
+
+    if torch.cuda.is_available() and clear_cuda_cache:
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, empty_cuda_cache)
+
+    if to_save is not None:
+        if output_path is None and save_handler is None:
+            raise ValueError(
+                "If to_save argument is provided then output_path or save_handler arguments should be also defined"
+            )
+        if output_path is not None:
+            save_handler = DiskSaver(dirname=output_path, require_empty=False)
+        assert save_handler is not None  # one of the two, checked above
+        checkpoint = Checkpoint(to_save, save_handler, filename_prefix="training", **kwargs)
+        trainer.add_event_handler(Events.ITERATION_COMPLETED(every=save_every_iters), checkpoint)
+
+    if with_gpu_stats:
+        _gpu_info().attach(trainer, name="gpu", event_name=Events.ITERATION_COMPLETED(every=log_every_iters))
+
+    if output_names is not None:
+        for index, name in enumerate(output_names):
+            average = RunningAverage(output_transform=partial(_output_item, index=index, name=name))
+            average.attach(trainer, name, usage=RunningBatchWise())
+
+    if with_pbars and (not distributed or idist.get_rank() == 0):
+        if with_pbar_on_iters:
+            ProgressBar(persist=False).attach(
+                trainer, metric_names="all", event_name=Events.ITERATION_COMPLETED(every=log_every_iters)
+            )
+        ProgressBar(persist=True, bar_format="").attach(
+            trainer, event_name=Events.EPOCH_STARTED, closing_event_name=Events.COMPLETED
+        )
+
+    if distributed and train_sampler is not None:
+        if not isinstance(train_sampler, DistributedSampler):
+            raise TypeError("Train sampler should be torch DistributedSampler and have `set_epoch` method")
+        trainer.add_event_handler(Events.EPOCH_STARTED, _SetSamplerEpoch(train_sampler))
 
 
 #: Ignite's old name: :func:`setup_common_training_handlers` handles both cases
@@ -234,68 +249,6 @@ def _gpu_info() -> Any:
     return gpu_info_cls()
 
 
-def _setup_common_training_handlers(
-    trainer: Engine,
-    to_save: Optional[Mapping] = None,
-    save_every_iters: int = 1000,
-    output_path: Optional[str] = None,
-    lr_scheduler: Optional[Union[ParamScheduler, PyTorchLRScheduler]] = None,
-    with_gpu_stats: bool = False,
-    output_names: Optional[Iterable[str]] = None,
-    with_pbars: bool = True,
-    with_pbar_on_iters: bool = True,
-    log_every_iters: int = 100,
-    stop_on_nan: bool = True,
-    clear_cuda_cache: bool = True,
-    save_handler: Optional[_SaveHandler] = None,
-    **kwargs: Any,
-) -> None:
-    if output_path is not None and save_handler is not None:
-        raise ValueError(
-            "Arguments output_path and save_handler are mutually exclusive. Please, define only one of them"
-        )
-
-    if stop_on_nan:
-        trainer.add_event_handler(Events.ITERATION_COMPLETED, TerminateOnNan())
-
-    if lr_scheduler is not None:
-        if isinstance(lr_scheduler, PyTorchLRScheduler):
-            trainer.add_event_handler(Events.ITERATION_COMPLETED, _StepTorchScheduler(lr_scheduler))
-        else:
-            trainer.add_event_handler(Events.ITERATION_STARTED, lr_scheduler)
-
-    if torch.cuda.is_available() and clear_cuda_cache:
-        trainer.add_event_handler(Events.EPOCH_COMPLETED, empty_cuda_cache)
-
-    if to_save is not None:
-        if output_path is None and save_handler is None:
-            raise ValueError(
-                "If to_save argument is provided then output_path or save_handler arguments should be also defined"
-            )
-        if output_path is not None:
-            save_handler = DiskSaver(dirname=output_path, require_empty=False)
-        assert save_handler is not None  # one of the two, checked above
-        checkpoint = Checkpoint(to_save, save_handler, filename_prefix="training", **kwargs)
-        trainer.add_event_handler(Events.ITERATION_COMPLETED(every=save_every_iters), checkpoint)
-
-    if with_gpu_stats:
-        _gpu_info().attach(trainer, name="gpu", event_name=Events.ITERATION_COMPLETED(every=log_every_iters))
-
-    if output_names is not None:
-        for index, name in enumerate(output_names):
-            average = RunningAverage(output_transform=partial(_output_item, index=index, name=name))
-            average.attach(trainer, name, usage=RunningBatchWise())
-
-    if with_pbars:
-        if with_pbar_on_iters:
-            ProgressBar(persist=False).attach(
-                trainer, metric_names="all", event_name=Events.ITERATION_COMPLETED(every=log_every_iters)
-            )
-        ProgressBar(persist=True, bar_format="").attach(
-            trainer, event_name=Events.EPOCH_STARTED, closing_event_name=Events.COMPLETED
-        )
-
-
 class _SetSamplerEpoch:
     """``train_sampler.set_epoch(epoch - 1)`` at each epoch start (an object, so a trainer pickles)."""
 
@@ -304,45 +257,6 @@ class _SetSamplerEpoch:
 
     def __call__(self, engine: Engine) -> None:
         self.train_sampler.set_epoch(engine.state.epoch - 1)
-
-
-def _setup_common_distrib_training_handlers(
-    trainer: Engine,
-    train_sampler: Optional[DistributedSampler] = None,
-    to_save: Optional[Mapping] = None,
-    save_every_iters: int = 1000,
-    output_path: Optional[str] = None,
-    lr_scheduler: Optional[Union[ParamScheduler, PyTorchLRScheduler]] = None,
-    with_gpu_stats: bool = False,
-    output_names: Optional[Iterable[str]] = None,
-    with_pbars: bool = True,
-    with_pbar_on_iters: bool = True,
-    log_every_iters: int = 100,
-    stop_on_nan: bool = True,
-    clear_cuda_cache: bool = True,
-    save_handler: Optional[_SaveHandler] = None,
-    **kwargs: Any,
-) -> None:
-    _setup_common_training_handlers(
-        trainer,
-        to_save=to_save,
-        output_path=output_path,
-        save_every_iters=save_every_iters,
-        lr_scheduler=lr_scheduler,
-        with_gpu_stats=with_gpu_stats,
-        output_names=output_names,
-        with_pbars=(idist.get_rank() == 0) and with_pbars,
-        with_pbar_on_iters=with_pbar_on_iters,
-        log_every_iters=log_every_iters,
-        stop_on_nan=stop_on_nan,
-        clear_cuda_cache=clear_cuda_cache,
-        save_handler=save_handler,
-        **kwargs,
-    )
-    if train_sampler is not None:
-        if not isinstance(train_sampler, DistributedSampler):
-            raise TypeError("Train sampler should be torch DistributedSampler and have `set_epoch` method")
-        trainer.add_event_handler(Events.EPOCH_STARTED, _SetSamplerEpoch(train_sampler))
 
 
 def empty_cuda_cache(_: Engine) -> None:
