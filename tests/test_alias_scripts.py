@@ -100,14 +100,15 @@ def test_deterministic_resume_after_a_kill_ends_with_the_uninterrupted_weights(t
     uninterrupted run ends. (Ignite 0.5.5 itself, resumed mid-epoch, draws the epoch's shuffle after it
     restored the saved RNG state, so its resumed run sees other batches: docs/deterministic.md.)
     """
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    crash = _start("deterministic_resume.py", str(killed), "--crash-at", "17", on_bridge=True, cwd=killed)
     whole = run_both("deterministic_resume.py", tmp_path, "{OUT}")
     assert whole["bridge"][0] == whole["ignite"][0]
     final = whole["ignite"][0].strip().splitlines()[-1]
     assert final.startswith("final weight sum")
 
-    killed = tmp_path / "killed"
-    killed.mkdir()
-    _finish(_start("deterministic_resume.py", str(killed), "--crash-at", "17", on_bridge=True, cwd=killed), expect_rc=3)
+    _finish(crash, expect_rc=3)
     assert sorted(os.listdir(killed)) == ["checkpoint_14.pt", "checkpoint_7.pt"]
     resumed, _ = _finish(_start("deterministic_resume.py", str(killed), on_bridge=True, cwd=killed))
     lines = resumed.strip().splitlines()
