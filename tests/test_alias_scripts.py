@@ -115,6 +115,32 @@ def test_deterministic_resume_after_a_kill_ends_with_the_uninterrupted_weights(t
     assert lines[0] == "resumed from iteration 14" and lines[-1] == final
 
 
+def _mlflow_runs(tracking_dir: Path) -> list[tuple[dict[str, str], dict[str, list[tuple[int, float]]]]]:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"file:{tracking_dir}")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    return [
+        (
+            run.data.params,
+            {name: [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, name)] for name in run.data.metrics},
+        )
+        for run in runs
+    ]
+
+
+def test_mlflow_logger_writes_the_same_run_into_a_real_file_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # mlflow's local store, no server (read by the subprocesses)
+    runs = run_both("mlflow_logging.py", tmp_path, "{OUT}/mlruns")
+    assert runs["bridge"][0] == runs["ignite"][0]
+    (ours,), (theirs,) = _mlflow_runs(tmp_path / "bridge" / "mlruns"), _mlflow_runs(tmp_path / "ignite" / "mlruns")
+    assert ours[0] == theirs[0] == {"seed": "17", "batch_size": "32", "model": "Net"}
+    assert sorted(theirs[1]) == ["lr group_0", "training batchloss", "validation accuracy", "validation nll"]
+    _assert_same_log(ours[1], theirs[1])
+    assert [step for step, _ in theirs[1]["validation accuracy"]] == [1, 2]
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("[!_]*.py")))
 def test_every_script_is_plain_ignite_code(script: str) -> None:
     imports = [line for line in (SCRIPTS / script).read_text().splitlines() if line.startswith(("import ", "from "))]
