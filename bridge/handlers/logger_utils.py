@@ -158,8 +158,17 @@ def setup_visdom_logging(
     """A :class:`~bridge.handlers.visdom_logger.VisdomLogger` (built with ``kwargs``), attached.
 
     Example:
-        >>> vd_logger = setup_visdom_logging(trainer, optimizer, evaluator, server="localhost")  # doctest: +SKIP
-        >>> vd_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> visdom = mock.MagicMock(name="visdom")  # stands for the visdom package and its server
+        >>> with mock.patch.dict("sys.modules", {"visdom": visdom}):
+        ...     vd_logger = setup_visdom_logging(trainer, optimizer, log_every_iters=1, num_workers=0)
+        ...     _ = trainer.run([0.5])
+        ...     vd_logger.close()
+        >>> visdom.Visdom.return_value.line.call_args.kwargs["opts"]["title"]
+        'lr/group_0'
     """
     logger = VisdomLogger(**kwargs)
     _setup_logging(
@@ -181,8 +190,18 @@ def setup_mlflow_logging(
     """An :class:`~bridge.handlers.mlflow_logger.MLflowLogger` (built with ``kwargs``), attached.
 
     Example:
-        >>> mlflow_logger = setup_mlflow_logging(trainer, optimizer, {"val": evaluator})  # doctest: +SKIP
-        >>> mlflow_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> mlflow = mock.MagicMock(name="mlflow")  # stands for the mlflow package
+        >>> fake = {"mlflow": mlflow, "mlflow.utils": mlflow.utils, "mlflow.utils.validation": mlflow.utils.validation}
+        >>> with mock.patch.dict("sys.modules", fake):
+        ...     mlflow_logger = setup_mlflow_logging(trainer, optimizer, log_every_iters=1)
+        ...     _ = trainer.run([0.5])
+        ...     mlflow_logger.close()
+        >>> mlflow.log_metrics.call_args_list[0]
+        call({'lr group_0': 0.1}, step=1)
     """
     logger = MLflowLogger(**kwargs)
     _setup_logging(
@@ -204,8 +223,17 @@ def setup_neptune_logging(
     """A :class:`~bridge.handlers.neptune_logger.NeptuneLogger` (built with ``kwargs``), attached.
 
     Example:
-        >>> neptune_logger = setup_neptune_logging(trainer, optimizer, evaluator, project="me/p")  # doctest: +SKIP
-        >>> neptune_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> neptune = mock.MagicMock(name="neptune")  # stands for the neptune package
+        >>> with mock.patch.dict("sys.modules", {"neptune": neptune}):
+        ...     npt_logger = setup_neptune_logging(trainer, optimizer, log_every_iters=1, project="me/p")
+        ...     _ = trainer.run([0.5])
+        ...     npt_logger.close()
+        >>> neptune.init_run.return_value.__getitem__.return_value.append.call_args_list[0]
+        call(0.1, step=1)
     """
     logger = NeptuneLogger(**kwargs)
     _setup_logging(
@@ -229,8 +257,17 @@ def setup_wandb_logging(
     The evaluators' metrics are logged at the trainer's iteration, not its epoch: W&B's step only grows.
 
     Example:
-        >>> wandb_logger = setup_wandb_logging(trainer, optimizer, evaluator, project="p")  # doctest: +SKIP
-        >>> wandb_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> wandb = mock.MagicMock(name="wandb")  # stands for the wandb package
+        >>> with mock.patch.dict("sys.modules", {"wandb": wandb}):
+        ...     wandb_logger = setup_wandb_logging(trainer, optimizer, log_every_iters=1, project="p")
+        ...     _ = trainer.run([0.5])
+        ...     wandb_logger.close()
+        >>> wandb.log.call_args_list[0]
+        call({'lr/group_0': 0.1}, step=1)
     """
     logger = WandBLogger(**kwargs)
     _setup_logging(
@@ -252,8 +289,17 @@ def setup_plx_logging(
     """A :class:`~bridge.handlers.polyaxon_logger.PolyaxonLogger` (built with ``kwargs``), attached.
 
     Example:
-        >>> plx_logger = setup_plx_logging(trainer, optimizer, evaluator)  # doctest: +SKIP
-        >>> plx_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> polyaxon = mock.MagicMock(name="polyaxon")  # stands for the polyaxon package
+        >>> with mock.patch.dict("sys.modules", {"polyaxon": polyaxon, "polyaxon.tracking": polyaxon.tracking}):
+        ...     plx_logger = setup_plx_logging(trainer, optimizer, log_every_iters=1)
+        ...     _ = trainer.run([0.5])
+        ...     plx_logger.close()
+        >>> polyaxon.tracking.Run.return_value.log_metrics.call_args_list[0]
+        call(lr/group_0=0.1, step=1)
     """
     logger = PolyaxonLogger(**kwargs)
     _setup_logging(
@@ -275,8 +321,20 @@ def setup_clearml_logging(
     """A :class:`~bridge.handlers.clearml_logger.ClearMLLogger` (built with ``kwargs``), attached.
 
     Example:
-        >>> clearml_logger = setup_clearml_logging(trainer, optimizer, evaluator, project_name="p")  # doctest: +SKIP
-        >>> clearml_logger.close()  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> from bridge.handlers.clearml_logger import _CLIENT_MODULES
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> clearml = mock.MagicMock(name="clearml")  # stands for the clearml package
+        >>> clearml.Task.current_task.return_value = None
+        >>> with mock.patch.dict("sys.modules", dict.fromkeys(_CLIENT_MODULES, clearml)):
+        ...     with mock.patch.dict("os.environ", {"CI": ""}):  # CI set: ClearML's offline mode, with a warning
+        ...         clearml_logger = setup_clearml_logging(trainer, optimizer, log_every_iters=1, project_name="p")
+        ...     _ = trainer.run([0.5])
+        ...     clearml_logger.close()
+        >>> clearml_logger.clearml_logger.report_scalar.call_args_list[0]
+        call(title='lr', series='0', value=0.1, iteration=1)
     """
     logger = ClearMLLogger(**kwargs)
     _setup_logging(
@@ -298,8 +356,19 @@ def setup_trains_logging(
     """Ignite's old name of :func:`setup_clearml_logging` (ClearML was called Trains): warns, then calls it.
 
     Example:
-        >>> clearml_logger = setup_trains_logging(trainer, optimizer, evaluator)  # doctest: +SKIP
-        UserWarning: setup_trains_logging was renamed to setup_clearml_logging.
+        >>> from unittest import mock
+        >>> import torch
+        >>> from bridge.engine import Engine
+        >>> from bridge.handlers.clearml_logger import _CLIENT_MODULES
+        >>> trainer, optimizer = Engine(lambda e, b: b), torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+        >>> clearml = mock.MagicMock(name="clearml")  # stands for the clearml package
+        >>> clearml.Task.current_task.return_value = None
+        >>> with mock.patch.dict("sys.modules", dict.fromkeys(_CLIENT_MODULES, clearml)):
+        ...     with mock.patch.dict("os.environ", {"CI": ""}), warnings.catch_warnings(record=True) as caught:
+        ...         warnings.simplefilter("always")
+        ...         clearml_logger = setup_trains_logging(trainer, optimizer, project_name="p")
+        >>> [str(w.message) for w in caught if w.category is UserWarning]
+        ['setup_trains_logging was renamed to setup_clearml_logging.']
     """
     warnings.warn("setup_trains_logging was renamed to setup_clearml_logging.")
     return setup_clearml_logging(
