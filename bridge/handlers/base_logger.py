@@ -372,7 +372,16 @@ class BaseLogger(ABC):
         """Attach this logger's ``OutputHandler(*args, **kwargs)`` at ``event_name``.
 
         Example:
-            >>> # tb_logger.attach_output_handler(trainer, Events.EPOCH_COMPLETED, tag="train", metric_names="all")
+            >>> import tempfile
+            >>> from bridge.engine import Engine, Events
+            >>> from bridge.handlers.tensorboard_logger import TensorboardLogger
+            >>> trainer = Engine(lambda e, b: b)
+            >>> with tempfile.TemporaryDirectory() as logs, TensorboardLogger(log_dir=logs) as tb_logger:
+            ...     _ = tb_logger.attach_output_handler(trainer, Events.EPOCH_COMPLETED, tag="train",
+            ...                                         output_transform=lambda out: {"last": out})
+            ...     _ = trainer.run([0.5, 0.25])
+            ...     print(tb_logger.client_made)  # the writer wrote train/last at epoch 1
+            True
         """
         return self.attach(engine, self._create_output_handler(*args, **kwargs), event_name=event_name)
 
@@ -382,7 +391,17 @@ class BaseLogger(ABC):
         """Attach this logger's ``OptimizerParamsHandler(*args, **kwargs)`` at ``event_name``.
 
         Example:
-            >>> # tb_logger.attach_opt_params_handler(trainer, Events.ITERATION_STARTED, optimizer, param_name="lr")
+            >>> import tempfile
+            >>> import torch
+            >>> from bridge.engine import Engine, Events
+            >>> from bridge.handlers.tensorboard_logger import TensorboardLogger
+            >>> optimizer = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+            >>> trainer = Engine(lambda e, b: b)
+            >>> with tempfile.TemporaryDirectory() as logs, TensorboardLogger(log_dir=logs) as tb_logger:
+            ...     _ = tb_logger.attach_opt_params_handler(trainer, Events.ITERATION_STARTED, optimizer, param_name="lr")
+            ...     _ = trainer.run([0.5, 0.25])
+            ...     print(tb_logger.client_made)  # the writer wrote lr/group_0 at iterations 1 and 2
+            True
         """
         return self.attach(engine, self._create_opt_params_handler(*args, **kwargs), event_name=event_name)
 

@@ -159,7 +159,13 @@ class ClearMLLogger(BaseLogger):
         """Run ClearML offline (``bypass=True``): no server, the task is kept in a local session folder.
 
         Example:
-            >>> # ClearMLLogger.set_bypass_mode(True)  # calls clearml.Task.set_offline(offline_mode=True)
+            >>> from unittest import mock
+            >>> clearml = mock.MagicMock()  # a stand-in for the clearml package
+            >>> with mock.patch.dict("sys.modules", {"clearml": clearml}):
+            ...     ClearMLLogger.set_bypass_mode(True)
+            >>> clearml.Task.set_offline.call_args, ClearMLLogger.bypass_mode()
+            (call(offline_mode=True), True)
+            >>> del ClearMLLogger._bypass  # back to the default: the CI variable decides
         """
         task_class = _clearml_task_class()
         setattr(cls, "_bypass", bypass)
@@ -222,7 +228,14 @@ class ClearMLLogger(BaseLogger):
         """The ``clearml.Task`` this logger reports to (the current task).
 
         Example:
-            >>> # clearml_logger.get_task().upload_artifact("config", {"lr": 0.1})
+            >>> from unittest import mock
+            >>> clearml = mock.MagicMock()  # a stand-in for the clearml package
+            >>> with mock.patch.dict("sys.modules", dict.fromkeys(_CLIENT_MODULES, clearml)):
+            ...     with mock.patch.dict(os.environ, {"CI": ""}):
+            ...         clearml_logger = ClearMLLogger(project_name="demo")
+            ...     _ = clearml_logger.get_task().upload_artifact("config", {"lr": 0.1})
+            >>> clearml.Task.current_task.return_value.upload_artifact.call_args
+            call('config', {'lr': 0.1})
         """
         if self._task is None:
             self._connect()
@@ -633,7 +646,15 @@ class ClearMLSaver(DiskSaver):
         """A local path to the task's artifact ``filename`` (downloaded if needed), on rank 0; None elsewhere.
 
         Example:
-            >>> # path = saver.get_local_copy("best_model_0.pt")
+            >>> import tempfile
+            >>> from unittest import mock
+            >>> clearml = mock.MagicMock()  # a stand-in for the clearml package
+            >>> task = clearml.Task.current_task.return_value
+            >>> task.artifacts = {"best_model_0.pt": mock.Mock(**{"get_local_copy.return_value": "/cache/best_model_0.pt"})}
+            >>> with mock.patch.dict("sys.modules", dict.fromkeys(_CLIENT_MODULES, clearml)):
+            ...     with tempfile.TemporaryDirectory() as tmp:
+            ...         ClearMLSaver(dirname=tmp).get_local_copy("best_model_0.pt")
+            '/cache/best_model_0.pt'
         """
         if idist.get_rank() != 0:
             return None
