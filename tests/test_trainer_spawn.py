@@ -13,7 +13,6 @@ import json
 import pickle
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +241,6 @@ def close(got: list[list[float]], want: list[torch.Tensor]) -> bool:
 def test_engine_runs_on_ddp_fork_and_ddp_spawn(tmp_path: Path) -> None:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
-    start = time.monotonic()
     proc = subprocess.run([sys.executable, str(script), str(tmp_path / "rank")], cwd=tmp_path, capture_output=True,
                           text=True, timeout=240)  # fmt: skip
     results = {r["tag"]: r for r in map(json.loads, (line for line in proc.stdout.splitlines() if line.startswith("{")))}
@@ -264,4 +262,3 @@ def test_engine_runs_on_ddp_fork_and_ddp_spawn(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "the process function did not call the model given to the Engine" in proc.stderr
     assert "use strategy='ddp'" in proc.stderr
-    assert time.monotonic() - start < 120
