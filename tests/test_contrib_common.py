@@ -328,17 +328,6 @@ def test_gpu_stats_without_gpu_get_ignite_error(fake_pynvml: None) -> None:
             LIBS[lib][2].setup_common_training_handlers(trainer, with_gpu_stats=True, with_pbars=False)
 
 
-def test_gpu_stats_with_pynvml_and_gpu_say_the_metric_is_missing(fake_pynvml: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    trainer, _, _ = _task("ignite")
-    icommon.setup_common_training_handlers(trainer, with_gpu_stats=True, with_pbars=False)  # Ignite attaches GpuInfo
-    trainer, _, _ = _task("bridge")
-    with pytest.raises(NotImplementedError, match=r"with_gpu_stats=True\): GpuInfo \(ignite.metrics.gpu_info\) is not implemented in bridge yet"):  # fmt: skip
-        bcommon.setup_common_training_handlers(trainer, with_gpu_stats=True, with_pbars=False)
-    # the handlers before it are attached, as in Ignite, and clear_cuda_cache's too (CUDA "available")
-    assert trainer.has_event_handler(bcommon.empty_cuda_cache, be.Events.EPOCH_COMPLETED)
-
-
 @pytest.mark.parametrize("clear_cuda_cache", [True, False])
 def test_cuda_cache_emptied_at_each_epoch_end_as_ignite(monkeypatch: pytest.MonkeyPatch, clear_cuda_cache: bool) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # (empty_cache itself is a no-op without CUDA)

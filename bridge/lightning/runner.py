@@ -259,7 +259,7 @@ def _log_metrics(engine: Engine, sync: bool) -> None:
     # loggers and callback_metrics, so one trainer_kwargs={"logger": ...} gives an Ignite script a log.
     # On several processes Ignite's metrics are already global: Lightning's mean over the ranks keeps them.
     for name, value in engine.state.metrics.items():
-        if is_scalar(value):
+        if isinstance(name, str) and is_scalar(value):  # Ignite writes some results under non-str keys
             engine.log(name, value, on_step=False, on_epoch=True, sync_dist=sync)
 
 

@@ -43,7 +43,6 @@ from torch.optim.optimizer import Optimizer
 from torch.utils.data.distributed import DistributedSampler
 
 import bridge.distributed as idist
-from bridge.contrib.metrics import _pending
 from bridge.engine.engine import Engine
 from bridge.engine.events import Events
 from bridge.handlers.base_logger import BaseLogger
@@ -118,7 +117,7 @@ def setup_common_training_handlers(
     - ``to_save``: a :class:`~bridge.handlers.Checkpoint` (``filename_prefix="training"``, ``kwargs``
       passed to it) on ``ITERATION_COMPLETED(every=save_every_iters)``, saving to a
       ``DiskSaver(output_path, require_empty=False)`` or to ``save_handler`` (exactly one of the two);
-    - ``with_gpu_stats``: Ignite's ``GpuInfo`` metric every ``log_every_iters`` iterations (not in bridge yet);
+    - ``with_gpu_stats``: Ignite's ``GpuInfo`` metric every ``log_every_iters`` iterations;
     - ``output_names``: a :class:`~bridge.metrics.RunningAverage` per name, of the output's item with
       that key (a mapping output) or position (a sequence), or of the whole output (a number or
       tensor), in ``engine.state.metrics[name]``;
@@ -232,21 +231,9 @@ def _output_item(output: Any, index: int, name: str) -> Any:
 
 
 def _gpu_info() -> Any:
-    # Ignite's GpuInfo checks first, so a machine without pynvml or a GPU gets Ignite's error.
-    try:
-        gpu_info_cls = _pending("GpuInfo")
-    except ImportError as missing:
-        try:
-            from pynvml.smi import nvidia_smi  # noqa: F401
-        except ImportError:
-            raise ModuleNotFoundError(
-                "This contrib module requires pynvml to be installed. "
-                "Please install it with command: \n pip install 'pynvml<12'"
-            )
-        if not torch.cuda.is_available():
-            raise RuntimeError("This contrib module requires available GPU")
-        raise NotImplementedError(f"setup_common_training_handlers(with_gpu_stats=True): {missing}")
-    return gpu_info_cls()
+    from bridge.metrics.gpu_info import GpuInfo  # raises Ignite's errors without pynvml or a GPU
+
+    return GpuInfo()
 
 
 class _SetSamplerEpoch:
