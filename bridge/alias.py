@@ -58,38 +58,17 @@ UNAVAILABLE: dict[str, str] = {
     ),
     **{
         f"ignite.contrib.metrics.{module}": _METRIC.format(f"{_TM}.<the metric>")
-        for module in ("average_precision", "cohen_kappa", "gpu_info", "precision_recall_curve", "regression")
+        for module in ("average_precision", "cohen_kappa", "precision_recall_curve")
     },
     **{
         f"ignite.metrics.{module}": _METRIC.format(f"{_TM}.{hint}")
         for module, hint in {
             "average_precision": "AveragePrecision(...)",
             "classification_report": "ClassificationReport is not in torchmetrics: compute Precision/Recall per class",
-            "clustering": "clustering.<the metric>(...)",
             "cohen_kappa": "CohenKappa(...)",
-            "cosine_similarity": "CosineSimilarity(...)",
-            "entropy": "<the metric>",
-            "fairness": "<the metric>",
-            "frequency": "<the metric>",
-            "gan": "image.FrechetInceptionDistance(...) / image.InceptionScore(...)",
-            "gpu_info": "<the metric>",
-            "hsic": "<the metric>",
-            "js_divergence": "<the metric>",
-            "kl_divergence": "KLDivergence(...)",
             "matthews_corrcoef": "MatthewsCorrCoef(...)",
-            "maximum_mean_discrepancy": "<the metric>",
-            "mean_average_precision": "detection.MeanAveragePrecision(...)",
-            "mean_pairwise_distance": "<the metric>",
-            "metric_group": "MetricCollection(...)",
             "multilabel_confusion_matrix": "classification.MultilabelConfusionMatrix(...)",
-            "mutual_information": "MutualInfoScore(...)",
-            "nlp": "text.BLEUScore(...) / text.ROUGEScore(...) / text.Perplexity(...) / text.CharErrorRate()",
             "precision_recall_curve": "PrecisionRecallCurve(...)",
-            "psnr": "image.PeakSignalNoiseRatio(...)",
-            "rec_sys": "retrieval.RetrievalHitRate(...) / retrieval.RetrievalNormalizedDCG(...)",
-            "regression": "regression.<the metric>(...)",
-            "ssim": "image.StructuralSimilarityIndexMeasure(...)",
-            "vision": "detection.MeanAveragePrecision(...)",
         }.items()
     },
 }

@@ -3,8 +3,8 @@
 As Ignite's package, it gives the moved metrics and their ``bridge.metrics`` modules without a
 warning; the ``bridge.contrib.metrics.roc_auc`` module warns, as Ignite's moved module does.
 
-bridge.metrics has ``ROC_AUC`` but not yet ``AveragePrecision``, ``CohenKappa``,
-``PrecisionRecallCurve``, ``RocCurve`` nor the ``regression`` metrics: asking for one raises an
+bridge.metrics has ``ROC_AUC``, ``GpuInfo`` and the ``regression`` metrics but not yet ``AveragePrecision``,
+``CohenKappa``, ``PrecisionRecallCurve`` nor ``RocCurve``: asking for one raises an
 ``ImportError`` that says so and names the torchmetrics metric to wrap with
 ``bridge.metrics.TorchMetric`` meanwhile. Each is taken from ``bridge.metrics`` as soon as it is there.
 
@@ -23,22 +23,20 @@ import importlib
 import importlib.util
 from typing import Any
 
-from bridge.metrics import roc_auc
+from bridge.contrib.metrics import regression
+from bridge.metrics import gpu_info, roc_auc
+from bridge.metrics.gpu_info import GpuInfo
 from bridge.metrics.roc_auc import ROC_AUC
 
 # Ignite's names here whose bridge.metrics counterpart may be missing: name -> (module, attribute, what to use)
 _TM = "wrap torchmetrics.{} with bridge.metrics.TorchMetric"
-_GPU = "use Lightning's DeviceStatsMonitor callback: Engine(..., callbacks=[pytorch_lightning.callbacks.DeviceStatsMonitor()])"
 _PENDING: dict[str, tuple[str, str, str]] = {
     "average_precision": ("average_precision", "", _TM.format("AveragePrecision")),
     "AveragePrecision": ("average_precision", "AveragePrecision", _TM.format("AveragePrecision")),
     "cohen_kappa": ("cohen_kappa", "", _TM.format("CohenKappa")),
     "CohenKappa": ("cohen_kappa", "CohenKappa", _TM.format("CohenKappa")),
-    "gpu_info": ("gpu_info", "", _GPU),
-    "GpuInfo": ("gpu_info", "GpuInfo", _GPU),
     "precision_recall_curve": ("precision_recall_curve", "", _TM.format("PrecisionRecallCurve")),
     "PrecisionRecallCurve": ("precision_recall_curve", "PrecisionRecallCurve", _TM.format("PrecisionRecallCurve")),
-    "regression": ("regression", "", _TM.format("regression.<the metric>")),
     "RocCurve": ("roc_auc", "RocCurve", _TM.format("ROC")),
 }
 
@@ -47,8 +45,8 @@ def _pending(name: str) -> Any:
     """The ``bridge.metrics`` object for Ignite's ``ignite.contrib.metrics.<name>``, or ImportError saying it is missing.
 
     Example:
-        >>> _pending("GpuInfo").__name__
-        'GpuInfo'
+        >>> _pending("CohenKappa").__name__
+        'CohenKappa'
 
     """
     module, attribute, instead = _PENDING[name]
@@ -69,4 +67,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'bridge.contrib.metrics' has no attribute '{name}'")
 
 
-__all__ = ["ROC_AUC", "roc_auc"]
+__all__ = ["GpuInfo", "ROC_AUC", "gpu_info", "regression", "roc_auc"]

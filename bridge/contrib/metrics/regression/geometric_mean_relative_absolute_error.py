@@ -1,0 +1,13 @@
+"""``ignite.contrib.metrics.regression.geometric_mean_relative_absolute_error``: moved to ``bridge.metrics.regression.geometric_mean_relative_absolute_error``, as in Ignite 0.5.5.
+
+The first import warns with Ignite's ``DeprecationWarning`` (bridge's path in it); ``GeometricMeanRelativeAbsoluteError`` is the
+class of :mod:`bridge.metrics.regression.geometric_mean_relative_absolute_error`.
+"""
+
+from bridge.contrib._moved import warn_moved
+
+warn_moved(__file__, "bridge/metrics/regression/geometric_mean_relative_absolute_error.py")
+
+from bridge.metrics.regression.geometric_mean_relative_absolute_error import GeometricMeanRelativeAbsoluteError  # noqa: E402
+
+__all__ = ["GeometricMeanRelativeAbsoluteError"]
