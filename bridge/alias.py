@@ -44,33 +44,15 @@ usage: python -m bridge.alias SCRIPT [ARGS...]
 Run the Ignite script SCRIPT with ARGS, with `import ignite...` resolved to bridge."""
 
 
-_METRIC = "this Ignite metric is not implemented in bridge yet. Meanwhile wrap the torchmetrics one: bridge.metrics.TorchMetric({})"
-_TM = "torchmetrics"
-
 #: Ignite 0.5.5 modules that bridge does not have (a name covers its submodules), and why.
 #: Importing one through the alias raises ImportError with the reason and what to use instead.
-#: Modules bridge will not provide say so; the others are planned and name today's alternative.
+#: Every other Ignite 0.5.5 module has its bridge counterpart.
 UNAVAILABLE: dict[str, str] = {
     "ignite.distributed.comp_models.base": (
         "bridge will not provide it: bridge has one distributed backend, torch.distributed under Lightning's "
         "strategies, so there is no pluggable ComputationModel. Use the bridge.distributed (idist) functions, "
         "and Lightning's strategies through Engine(trainer_kwargs={'strategy': ...})"
     ),
-    **{
-        f"ignite.contrib.metrics.{module}": _METRIC.format(f"{_TM}.<the metric>")
-        for module in ("average_precision", "cohen_kappa", "precision_recall_curve")
-    },
-    **{
-        f"ignite.metrics.{module}": _METRIC.format(f"{_TM}.{hint}")
-        for module, hint in {
-            "average_precision": "AveragePrecision(...)",
-            "classification_report": "ClassificationReport is not in torchmetrics: compute Precision/Recall per class",
-            "cohen_kappa": "CohenKappa(...)",
-            "matthews_corrcoef": "MatthewsCorrCoef(...)",
-            "multilabel_confusion_matrix": "classification.MultilabelConfusionMatrix(...)",
-            "precision_recall_curve": "PrecisionRecallCurve(...)",
-        }.items()
-    },
 }
 
 
@@ -78,8 +60,8 @@ def unavailable(name: str) -> str | None:
     """Why bridge has no counterpart of the Ignite module ``name`` (None if it has one).
 
     Example:
-        >>> unavailable("ignite.metrics.nlp.bleu").split(":")[0]
-        'this Ignite metric is not implemented in bridge yet. Meanwhile wrap the torchmetrics one'
+        >>> unavailable("ignite.distributed.comp_models.base").split(":")[0]
+        'bridge will not provide it'
         >>> unavailable("ignite.handlers.checkpoint") is None
         True
     """

@@ -41,7 +41,8 @@ SHIMS = {
                      "wandb_logger")  # fmt: skip
     },
     "contrib.metrics.roc_auc": "metrics.roc_auc",
-    "contrib.metrics.gpu_info": "metrics.gpu_info",
+    **{f"contrib.metrics.{name}": f"metrics.{name}" for name in ("average_precision", "cohen_kappa", "gpu_info",
+                                                                  "precision_recall_curve")},  # fmt: skip
     **{
         f"contrib.metrics.regression.{path.stem}": f"metrics.regression.{path.stem}"
         for path in (IGNITE_ROOT / "contrib" / "metrics" / "regression").glob("[!_]*.py")
@@ -49,8 +50,6 @@ SHIMS = {
 }
 # names a shim offers besides its __all__, in both libraries
 EXTRA = {"global_step_from_engine", "_INTEGRATION_VERSION_KEY", "_DummyExecutor"}
-# what bridge does not have yet: Ignite's RocCurve (bridge.metrics.roc_auc has ROC_AUC only)
-MISSING = {"contrib.metrics.roc_auc": {"RocCurve"}}
 
 
 def _import_fresh(monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[ModuleType, list[warnings.WarningMessage]]:
@@ -88,20 +87,12 @@ def test_the_warning_names_the_importer_under_pytest_filter(monkeypatch: pytest.
 def test_shim_offers_the_new_module_objects_as_ignite(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
     theirs, _ = _import_fresh(monkeypatch, f"ignite.{old}")
     ours, _ = _import_fresh(monkeypatch, f"bridge.{old}")
-    missing = MISSING.get(old, set())
-    assert ours.__all__ == [name for name in theirs.__all__ if name not in missing]
-    offered = [name for name in [*theirs.__all__, *EXTRA] if hasattr(theirs, name) and name not in missing]
+    assert ours.__all__ == theirs.__all__
+    offered = [name for name in [*theirs.__all__, *EXTRA] if hasattr(theirs, name)]
     new_module = importlib.import_module(f"bridge.{new}")
     for name in offered:
         expected = getattr(new_module, name) if hasattr(new_module, name) else getattr(bridge.handlers.utils, name)
         assert getattr(ours, name) is expected, name
-
-
-def test_missing_roc_curve_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    _import_fresh(monkeypatch, "bridge.contrib.metrics.roc_auc")
-    with pytest.raises(ImportError, match=r"^RocCurve \(ignite.metrics.roc_auc\) is not implemented in bridge yet. "
-                                          r"Meanwhile wrap torchmetrics.ROC with bridge.metrics.TorchMetric$"):  # fmt: skip
-        from bridge.contrib.metrics.roc_auc import RocCurve  # noqa: F401
 
 
 def test_custom_events_is_bridge_own_and_does_not_warn(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,21 +142,16 @@ def test_contrib_handlers_package_offers_ignite_names_without_warning(monkeypatc
             assert getattr(package, name) is getattr(source, name), name
 
 
-def test_contrib_metrics_package_offers_ignites_names_and_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_contrib_metrics_package_offers_ignites_names(monkeypatch: pytest.MonkeyPatch) -> None:
     ignite_names = set(_names_imported_by(IGNITE_ROOT / "contrib" / "metrics" / "__init__.py"))
     ignite_names.add("regression")  # its subpackage ignite.contrib.metrics.regression
     package = _import_package_fresh(monkeypatch, "bridge.contrib.metrics")
     assert package.ROC_AUC is bridge.metrics.ROC_AUC and package.GpuInfo is bridge.metrics.GpuInfo
     assert package.roc_auc is importlib.import_module("bridge.metrics.roc_auc")  # the new module, as in Ignite
     assert package.regression.R2Score is bridge.metrics.regression.R2Score
-    assert ignite_names == set(package.__all__) | set(package._PENDING)
-    for name in package._PENDING:  # found in bridge.metrics once there, else an ImportError saying so
-        try:
-            found = getattr(package, name)
-        except ImportError as missing:
-            assert "is not implemented in bridge yet. Meanwhile wrap torchmetrics." in str(missing)
-        else:
-            assert found is getattr(bridge.metrics, name, found)
+    assert ignite_names == set(package.__all__)
+    for name in ("AveragePrecision", "CohenKappa", "PrecisionRecallCurve", "RocCurve"):
+        assert getattr(package, name) is getattr(bridge.metrics, name)
     assert not hasattr(package, "no_such_name")  # any other name: a plain AttributeError
 
 

@@ -26,6 +26,9 @@ import bridge.metrics.fairness as fairness
 import bridge.metrics.regression as regression
 from bridge.metrics.accumulation import Average, GeometricAverage, VariableAccumulation
 from bridge.metrics.accuracy import Accuracy
+from bridge.metrics.average_precision import AveragePrecision
+from bridge.metrics.classification_report import ClassificationReport
+from bridge.metrics.cohen_kappa import CohenKappa
 from bridge.metrics.confusion_matrix import (
     ConfusionMatrix,
     DiceCoefficient,
@@ -45,6 +48,7 @@ from bridge.metrics.hsic import HSIC
 from bridge.metrics.js_divergence import JSDivergence
 from bridge.metrics.kl_divergence import KLDivergence
 from bridge.metrics.loss import Loss
+from bridge.metrics.matthews_corrcoef import MatthewsCorrCoef
 from bridge.metrics.maximum_mean_discrepancy import MaximumMeanDiscrepancy
 from bridge.metrics.mean_absolute_error import MeanAbsoluteError
 from bridge.metrics.mean_average_precision import MeanAveragePrecision
@@ -62,14 +66,16 @@ from bridge.metrics.metric import (
 )
 from bridge.metrics.metric_group import MetricGroup
 from bridge.metrics.metrics_lambda import MetricsLambda
+from bridge.metrics.multilabel_confusion_matrix import MultiLabelConfusionMatrix
 from bridge.metrics.mutual_information import MutualInformation
 from bridge.metrics.nlp import Bleu, CharacterErrorRate, Perplexity, Rouge, RougeL, RougeN
 from bridge.metrics.precision import Precision
+from bridge.metrics.precision_recall_curve import PrecisionRecallCurve
 from bridge.metrics.psnr import PSNR
 from bridge.metrics.rec_sys.hitrate import HitRate
 from bridge.metrics.rec_sys.ndcg import NDCG
 from bridge.metrics.recall import Recall
-from bridge.metrics.roc_auc import ROC_AUC
+from bridge.metrics.roc_auc import ROC_AUC, RocCurve
 from bridge.metrics.root_mean_squared_error import RootMeanSquaredError
 from bridge.metrics.running_average import RunningAverage
 from bridge.metrics.ssim import SSIM
@@ -105,6 +111,13 @@ __all__ = [
     "JaccardIndex",
     "TopKCategoricalAccuracy",
     "ROC_AUC",
+    "RocCurve",
+    "AveragePrecision",
+    "PrecisionRecallCurve",
+    "CohenKappa",
+    "MatthewsCorrCoef",
+    "MultiLabelConfusionMatrix",
+    "ClassificationReport",
     "MeanSquaredError",
     "MeanAbsoluteError",
     "RootMeanSquaredError",
