@@ -5,6 +5,10 @@ with its Engine, so Lightning manages them: the backward pass and the optimizer 
 through Lightning (``engine.manual_backward``, the wrapped optimizer), which fires
 :class:`~bridge.engine.events.BackpropEvents` and applies Lightning's precision plugin
 for ``amp_mode="amp"``.
+
+Why one file past 400 lines: it is Ignite's ``ignite.engine`` helpers of one concept, a supervised
+step and the engine around it; the amp, apex and TPU variants repeat Ignite's public signatures
+over one shared implementation.
 """
 
 from __future__ import annotations

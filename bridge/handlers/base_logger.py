@@ -10,6 +10,9 @@ On several processes a logger writes from rank 0 only (as Lightning's loggers do
 handlers it attaches return at once on the other ranks, so a script that builds its
 loggers on every rank logs once per job.
 
+Why one file past 400 lines: it is Ignite's module of this path, which every logger and
+clients' own handlers subclass from: the logger and the handler bases are one protocol.
+
 Example:
     >>> from bridge.engine import Engine, Events
     >>> class PrintLogger(BaseLogger):

@@ -5,6 +5,10 @@
 ``fit`` row of :mod:`bridge.lightning.hook_table` resumes the loop when it waits at the
 row's phase, and where the loop waits next tells Lightning what to do (serve a batch,
 skip the step, end the epoch, stop the Trainer).
+
+Why one file past 400 lines: the run driver, the Trainer callback and the run module are one
+concept, the three faces one ``Engine.run`` shows a ``pl.Trainer``; what both runners share is in
+:mod:`bridge.lightning.run_setup`, the module-hook dispatch in :mod:`bridge.lightning.module_dispatch`.
 """
 
 from __future__ import annotations
