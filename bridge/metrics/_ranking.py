@@ -43,6 +43,7 @@ __all__ = [
     "precision_recall_from_counts",
     "average_precision_from_counts",
     "gather_and_compute_curve",
+    "curve_once",
 ]
 
 _Curve = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -284,3 +285,24 @@ def gather_and_compute_curve(metric: EpochMetric) -> _Curve:
     if ws > 1:
         curve = [cast(torch.Tensor, idist.broadcast(t, src=0, safe_mode=True)) for t in curve]
     return cast(_Curve, tuple(curve))
+
+
+def curve_once(metric: EpochMetric) -> _Curve:
+    """``compute`` of ``RocCurve`` / ``PrecisionRecallCurve``: :func:`gather_and_compute_curve` once per epoch.
+
+    The result is kept until the next ``update`` or ``reset``; before any update it is an error.
+
+    Example:
+        >>> from bridge.metrics.roc_auc import RocCurve
+        >>> curve_once(RocCurve())
+        Traceback (most recent call last):
+        ...
+        bridge.exceptions.NotComputableError: RocCurve must have at least one example before it can be computed.
+    """
+    from bridge.exceptions import NotComputableError
+
+    if len(metric._predictions) < 1 or len(metric._targets) < 1:
+        raise NotComputableError(f"{type(metric).__name__} must have at least one example before it can be computed.")
+    if metric._result is None:
+        metric._result = gather_and_compute_curve(metric)
+    return cast(_Curve, metric._result)

@@ -15,17 +15,16 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 import torch
 
-from bridge.exceptions import NotComputableError
 from bridge.metrics._ranking import (
+    _Curve,
     binary_clf_counts,
     binary_positives,
     check_lengths,
     check_scores_1d,
-    gather_and_compute_curve,
+    curve_once,
     precision_recall_from_counts,
 )
 from bridge.metrics.epoch_metric import EpochMetric
@@ -33,7 +32,6 @@ from bridge.utils import _identity
 
 __all__ = ["PrecisionRecallCurve", "precision_recall_curve_compute_fn"]
 
-_Curve = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def precision_recall_curve_compute_fn(y_preds: torch.Tensor, y_targets: torch.Tensor) -> _Curve:
@@ -93,8 +91,4 @@ class PrecisionRecallCurve(EpochMetric):
         )
 
     def compute(self) -> _Curve:
-        if len(self._predictions) < 1 or len(self._targets) < 1:
-            raise NotComputableError("PrecisionRecallCurve must have at least one example before it can be computed.")
-        if self._result is None:
-            self._result = gather_and_compute_curve(self)
-        return cast(_Curve, self._result)
+        return curve_once(self)

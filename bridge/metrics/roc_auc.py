@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import cast
 
 import torch
 
-from bridge.exceptions import NotComputableError
 from bridge.metrics._ranking import (
+    _Curve,
     binary_clf_counts,
     binary_positives,
     check_lengths,
     check_same_shape,
     check_scores_1d,
-    gather_and_compute_curve,
+    curve_once,
     roc_from_counts,
     target_type,
 )
@@ -35,7 +34,6 @@ from bridge.utils import _identity
 
 __all__ = ["roc_auc_compute_fn", "roc_auc_curve_compute_fn", "ROC_AUC", "RocCurve"]
 
-_Curve = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 _ONE_CLASS = "Only one class is present in y_true. ROC AUC score is not defined in that case."
 
@@ -176,8 +174,4 @@ class RocCurve(EpochMetric):
         )
 
     def compute(self) -> _Curve:
-        if len(self._predictions) < 1 or len(self._targets) < 1:
-            raise NotComputableError("RocCurve must have at least one example before it can be computed.")
-        if self._result is None:
-            self._result = gather_and_compute_curve(self)
-        return cast(_Curve, self._result)
+        return curve_once(self)
