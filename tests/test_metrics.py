@@ -667,47 +667,8 @@ def test_torch_metric_output_transform_tensor_results_and_errors() -> None:
         bm.TorchMetric(torch.nn.Linear(2, 2))  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------- a plain pl.Trainer
-
-
-def test_accuracy_on_lightning_validation_engine() -> None:
-    import pytorch_lightning as pl
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    x, y = torch.randn(24, 4), torch.randint(0, 3, (24,))
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Linear(4, 3)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-
-        def validation_step(self, batch: Any, batch_idx: int) -> tuple:
-            return self.net(batch[0]), batch[1]
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    bm.Accuracy().attach(callback.validation, "val_acc")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(e.state.metrics["val_acc"]))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=5)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=1, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    with torch.no_grad():
-        expected = (model.net(x).argmax(dim=1) == y).float().mean().item()
-    assert seen and seen[-1] == pytest.approx(expected)
+# ---------------------------------------------------------------- CUDA
+# (every metric on a plain pl.Trainer's validation engine: tests/test_metrics_catalogue.py)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

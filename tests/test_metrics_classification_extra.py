@@ -482,51 +482,6 @@ def test_all_on_engines_match_ignite() -> None:
             assert_same(ig[k], br[k])
 
 
-def test_metrics_on_a_lightning_validation_engine() -> None:
-    import pytorch_lightning as pl
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    x, y = torch.randn(40, 4), torch.randint(0, 2, (40, 3))
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Linear(4, 3)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return torch.nn.functional.binary_cross_entropy_with_logits(self.net(batch[0]), batch[1].float())
-
-        def validation_step(self, batch: Any, batch_idx: int) -> tuple:
-            return self.net(batch[0]), batch[1]
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    AveragePrecision().attach(callback.validation, "ap")
-    MultiLabelConfusionMatrix(3, output_transform=lambda o: ((o[0] > 0).long(), o[1])).attach(callback.validation, "cm")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(dict(e.state.metrics)))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=1, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    with torch.no_grad():
-        logits = model.net(x)
-    ap, cm = im.AveragePrecision(), im.MultiLabelConfusionMatrix(3)
-    ap.update((logits, y))
-    cm.update(((logits > 0).long(), y))
-    assert seen and seen[-1]["ap"] == pytest.approx(ap.compute(), rel=1e-12)
-    assert torch.equal(seen[-1]["cm"], cm.compute())
-
-
 # ---------------------------------------------------------------- protocol
 
 

@@ -2,10 +2,10 @@
 
 Same random batches to both libraries (hypothesis: shapes, class counts, tied scores, recall and IoU
 thresholds, crowd and empty images, area ranges, feature sizes); the values, error types, state
-dicts, engine runs, a plain ``pl.Trainer`` and a faked two-rank reduction are compared. Ignite's
-detection metric needs torchvision for its box IoU: it gets a stand-in ``torchvision.ops.boxes``
-(torchvision's two functions, written out below) for the length of each comparison; bridge's needs
-none. Ignite's default Inception model is compared on a stand-in ``torchvision.models`` too.
+dicts, engine runs and a faked two-rank reduction are compared (a plain ``pl.Trainer``: in
+test_metrics_catalogue.py). Ignite's detection metric needs torchvision for its box IoU: it gets a
+stand-in ``torchvision.ops.boxes`` (torchvision's two functions, written out below) for the length
+of each comparison; bridge's needs none. Ignite's default Inception model is compared on a stand-in ``torchvision.models`` too.
 """
 
 from __future__ import annotations
@@ -589,51 +589,6 @@ def test_metrics_on_engines_match_ignite() -> None:
         assert e.keys() == o.keys()
         for key in e:
             assert_same(e[key], o[key], rel=1e-9)
-
-
-def test_metrics_on_a_plain_lightning_validation_loop() -> None:
-    import pytorch_lightning as pl
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    x, y = torch.randn(30, 4), torch.randint(0, 3, (30,))
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Linear(4, 3)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-
-        def validation_step(self, batch: Any, batch_idx: int) -> tuple:
-            return self.net(batch[0]).softmax(dim=1), batch[1]
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    MeanAveragePrecision().attach(callback.validation, "map")
-    InceptionScore(num_features=3, output_transform=lambda o: o[0]).attach(callback.validation, "is")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(dict(e.state.metrics)))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=7)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=1, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    with torch.no_grad():
-        probs = model.net(x).softmax(dim=1)
-    expected_map, expected_is = MeanAveragePrecision(), InceptionScore(num_features=3)
-    expected_map.update((probs, y))
-    expected_is.update(probs)
-    assert seen and seen[-1]["map"] == pytest.approx(expected_map.compute().item(), rel=1e-9)
-    assert seen[-1]["is"] == pytest.approx(expected_is.compute(), rel=1e-9)
 
 
 # ---------------------------------------------------------------- distributed reduction

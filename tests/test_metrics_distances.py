@@ -392,53 +392,6 @@ def test_all_metrics_on_engines_match_ignite() -> None:
             assert g[k] == pytest.approx(e[k], rel=2e-5, abs=1e-7), k
 
 
-def test_metrics_on_a_lightning_validation_engine() -> None:
-    """CosineSimilarity and KLDivergence on EngineCallback's validation engine in a plain pl.Trainer."""
-    import pytorch_lightning as pl
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    x, y = torch.randn(24, 4), torch.randn(24, 3)
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Linear(4, 3)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return torch.nn.functional.mse_loss(self.net(batch[0]), batch[1])
-
-        def validation_step(self, batch: Any, batch_idx: int) -> Any:
-            return self.net(batch[0]), batch[1]
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    CosineSimilarity().attach(callback.validation, "cos")
-    KLDivergence().attach(callback.validation, "kl")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(dict(e.state.metrics)))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=5)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=1, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    ignite_cos, ignite_kl = im.CosineSimilarity(), im.KLDivergence()
-    with torch.no_grad():
-        for i in range(0, 24, 5):
-            batch = (model.net(x[i : i + 5]), y[i : i + 5])
-            ignite_cos.update(batch)
-            ignite_kl.update(batch)
-    assert seen and seen[-1]["cos"] == pytest.approx(ignite_cos.compute(), rel=1e-6)
-    assert seen[-1]["kl"] == pytest.approx(ignite_kl.compute(), rel=1e-6)
-
-
 def test_class_relations_and_public_attributes_match_ignite() -> None:
     assert issubclass(JSDivergence, KLDivergence) and issubclass(im.JSDivergence, im.KLDivergence)
     assert issubclass(MutualInformation, Entropy) and issubclass(im.MutualInformation, im.Entropy)

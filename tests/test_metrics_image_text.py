@@ -2,7 +2,7 @@
 
 Same batches to Ignite's metric and to bridge's, same ``compute()``; same errors for bad input;
 state dicts that load across the two; the reductions a two-process run would do; the metrics on
-a bridge ``Engine`` and on the validation engine of a plain ``pl.Trainer``.
+a bridge ``Engine`` (on the validation engine of a plain ``pl.Trainer``: test_metrics_catalogue.py).
 """
 
 from __future__ import annotations
@@ -593,62 +593,6 @@ def test_metrics_on_an_engine_match_ignite() -> None:
     assert len(results["bridge"]) == 2
     for expected, got in zip(results["ignite"], results["bridge"]):
         assert_same(expected, got)
-
-
-def test_image_and_language_metrics_on_lightning_validation_engine() -> None:
-    import pytorch_lightning as pl
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    images = torch.rand(12, 1, 12, 12)
-    tokens = torch.randint(0, 6, (12, 5))
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv = torch.nn.Conv2d(1, 1, 3, padding=1)
-            self.emb = torch.nn.Embedding(6, 6)
-
-        def forward(self, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            return torch.sigmoid(self.conv(x)), self.emb(t).transpose(1, 2)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            img, logits = self(*batch)
-            return torch.nn.functional.mse_loss(img, batch[0]) + torch.nn.functional.cross_entropy(logits, batch[1])
-
-        def validation_step(self, batch: Any, batch_idx: int) -> dict:
-            img, logits = self(*batch)
-            return {"img": (img, batch[0]), "lm": (logits, batch[1])}
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    SSIM(1.0, kernel_size=5, output_transform=_key("img")).attach(callback.validation, "ssim")
-    PSNR(1.0, output_transform=_key("img")).attach(callback.validation, "psnr")
-    bnlp.Perplexity(output_transform=_key("lm")).attach(callback.validation, "ppl")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(dict(e.state.metrics)))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, tokens), batch_size=5)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=1, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    ref = {"ssim": im.SSIM(1.0, kernel_size=5), "psnr": im.PSNR(1.0), "ppl": inlp.Perplexity()}
-    with torch.no_grad():
-        for x, t in loader:
-            img, logits = model(x, t)
-            ref["ssim"].update((img, x))
-            ref["psnr"].update((img, x))
-            ref["ppl"].update((logits, t))
-    assert seen and seen[-1].keys() == ref.keys()
-    for k, m in ref.items():
-        assert seen[-1][k] == pytest.approx(m.compute(), rel=1e-5)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

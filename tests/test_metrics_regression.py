@@ -2,8 +2,8 @@
 
 Every metric gets the same random batches (hypothesis: batch sizes, ``(N,)``/``(N, 1)``,
 float16/32/64, values with ties, zeros and signs) as Ignite's; the results, the error types and
-messages, the ``state_dict`` (loaded across the two libraries), engine runs, a plain
-``pl.Trainer`` and a 2-process gloo run are compared. The rank correlations are also checked
+messages, the ``state_dict`` (loaded across the two libraries), engine runs and a 2-process
+gloo run are compared (a plain ``pl.Trainer``: test_metrics_catalogue.py). The rank correlations are also checked
 against scipy and torchmetrics on larger inputs.
 """
 
@@ -363,52 +363,6 @@ def test_every_metric_on_an_engine_matches_ignite() -> None:
         assert expected[epoch].keys() == got[epoch].keys()
         for key, value in expected[epoch].items():
             assert_same(float(value), got[epoch][key])
-
-
-def test_metrics_on_a_plain_lightning_validation_loop() -> None:
-    import pytorch_lightning as pl
-    from scipy.stats import kendalltau
-
-    from bridge.lightning import EngineCallback
-
-    torch.manual_seed(0)
-    x = torch.randn(40, 3)
-    y = x @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(40)
-
-    class Model(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Linear(3, 1)
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return torch.nn.functional.mse_loss(self.net(batch[0]).squeeze(1), batch[1])
-
-        def validation_step(self, batch: Any, batch_idx: int) -> tuple:
-            return self.net(batch[0]), batch[1].unsqueeze(1)
-
-        def configure_optimizers(self) -> Any:
-            return torch.optim.SGD(self.parameters(), lr=0.1)
-
-    callback = EngineCallback()
-    br.R2Score().attach(callback.validation, "r2")
-    br.KendallRankCorrelation().attach(callback.validation, "tau")
-    seen: list = []
-    callback.validation.add_event_handler(Events.COMPLETED, lambda e: seen.append(dict(e.state.metrics)))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=7)
-    model = Model()
-    trainer = pl.Trainer(
-        max_epochs=2, callbacks=[callback], accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-    )  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(model, loader, loader)
-    with torch.no_grad():
-        pred = model.net(x).squeeze(1)
-    r2 = 1 - ((pred - y) ** 2).sum() / ((y - y.mean()) ** 2).sum()
-    assert len(seen) == 2
-    assert seen[-1]["r2"] == pytest.approx(r2.item(), rel=1e-5)
-    assert seen[-1]["tau"] == pytest.approx(kendalltau(pred.numpy(), y.numpy()).statistic, rel=1e-9)
 
 
 # ---------------------------------------------------------------- distributed reduction

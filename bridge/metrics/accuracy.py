@@ -1,4 +1,4 @@
-"""``Accuracy`` (``ignite.metrics.accuracy``), counted by torchmetrics' stat scores.
+"""``Accuracy`` (``ignite.metrics.accuracy``), counted by bridge.metrics._stat_scores.
 
 Example:
     >>> import torch
@@ -11,10 +11,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 
 import torch
 
 from bridge.exceptions import NotComputableError
+from bridge.metrics._stat_scores import correct_count
 from bridge.metrics.metric import Metric, reinit__is_reduced, sync_all_reduce
 from bridge.utils import _identity
 
@@ -139,11 +141,6 @@ class _BaseClassification(Metric):
         return wrapper
 
 
-def _labels_last(t: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """``(N, C, ...)`` -> ``(N * ..., C)``: one row per sample (and position), as Ignite flattens multilabel."""
-    return torch.transpose(t, 1, t.ndimension() - 1).reshape(-1, num_classes)
-
-
 class Accuracy(_BaseClassification):
     """Fraction of correct predictions, with Ignite's input conventions.
 
@@ -178,34 +175,13 @@ class Accuracy(_BaseClassification):
 
     @reinit__is_reduced
     def update(self, output: Sequence[torch.Tensor]) -> None:
-        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
-        from torchmetrics.functional.classification import (
-            binary_stat_scores,
-            multiclass_stat_scores,
-            multilabel_exact_match,
-        )
-
         self._check_shape(output)
         self._check_type(output)
         y_pred, y = output[0].detach(), output[1].detach()
-        if self._type == "binary":
-            tp, _, tn, _, _ = binary_stat_scores(y_pred.reshape(-1), y.reshape(-1).long(), validate_args=False)
-            correct, n = tp + tn, y.numel()
-        elif self._type == "multiclass":
-            num_classes = y_pred.shape[1]
-            # micro tp == number of argmax hits (targets out of range simply miss, as in Ignite)
-            correct = multiclass_stat_scores(y_pred, y.long(), num_classes, average="micro", validate_args=False)[0]
-            n = y.numel()
-        elif self._type == "multilabel":
-            num_classes = y_pred.shape[1]
-            y_pred, y = _labels_last(y_pred, num_classes), _labels_last(y, num_classes)
-            n = y.shape[0]
-            rate = multilabel_exact_match(y_pred.long(), y.long(), num_classes, validate_args=False)
-            correct = torch.round(rate * n).long()
-        else:
-            raise ValueError(f"Unexpected type: {self._type}")
-        self._num_correct += correct.to(self._device)
-        self._num_examples += n
+        kind = cast(str, self._type)
+        self._num_correct += correct_count(y_pred, y, kind).to(self._device)
+        # multilabel counts rows (samples and positions), the others every element
+        self._num_examples += y.numel() // y.shape[1] if kind == "multilabel" else y.numel()
 
     @sync_all_reduce("_num_examples", "_num_correct")
     def compute(self) -> float:

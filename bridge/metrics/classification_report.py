@@ -1,7 +1,7 @@
 """``ClassificationReport`` (``ignite.metrics.classification_report``): per-class precision, recall and F-beta.
 
 A ``MetricsLambda`` over bridge's :class:`~bridge.metrics.Precision`, :class:`~bridge.metrics.Recall`
-and :func:`~bridge.metrics.Fbeta` (so over torchmetrics' stat scores), as Ignite builds it.
+and :func:`~bridge.metrics.Fbeta` (so over their per-class counts), as Ignite builds it.
 
 Example:
     >>> import torch

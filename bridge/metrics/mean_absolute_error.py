@@ -47,12 +47,9 @@ class MeanAbsoluteError(Metric):
 
     @reinit__is_reduced
     def update(self, output: Sequence[torch.Tensor]) -> None:
-        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
-        from torchmetrics.functional import mean_absolute_error
-
         y_pred, y = output[0].detach(), output[1].detach()
-        preds, target = _floating(y_pred).reshape(-1), _floating(y.view_as(y_pred)).reshape(-1)
-        sae = mean_absolute_error(preds, target) * y_pred.numel()
+        preds, target = _floating(y_pred), _floating(y.view_as(y_pred))
+        sae = torch.sum(torch.abs(preds - target))
         self._sum_of_absolute_errors += sae.to(self._device)
         self._num_examples += y.shape[0]
 

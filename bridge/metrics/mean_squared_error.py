@@ -48,13 +48,9 @@ class MeanSquaredError(Metric):
 
     @reinit__is_reduced
     def update(self, output: Sequence[torch.Tensor]) -> None:
-        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
-        from torchmetrics.functional import mean_squared_error
-
         y_pred, y = output[0].detach(), output[1].detach()
-        # torchmetrics gives the mean over elements; times numel is the batch's sum
-        preds, target = _floating(y_pred).reshape(-1), _floating(y.view_as(y_pred)).reshape(-1)
-        sse = mean_squared_error(preds, target) * y_pred.numel()
+        preds, target = _floating(y_pred), _floating(y.view_as(y_pred))
+        sse = torch.sum((preds - target) ** 2)
         self._sum_of_squared_errors += sse.to(self._device)
         self._num_examples += y.shape[0]
 

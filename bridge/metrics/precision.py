@@ -1,4 +1,4 @@
-"""``Precision`` (``ignite.metrics.precision``), counted by torchmetrics' stat scores.
+"""``Precision`` (``ignite.metrics.precision``), counted by bridge.metrics._stat_scores.
 
 Example:
     >>> import torch
@@ -18,7 +18,8 @@ import torch
 
 import bridge.distributed as idist
 from bridge.exceptions import NotComputableError
-from bridge.metrics.accuracy import _BaseClassification, _labels_last
+from bridge.metrics._stat_scores import positive_counts
+from bridge.metrics.accuracy import _BaseClassification
 from bridge.metrics.metric import reinit__is_reduced, sync_all_reduce
 from bridge.utils import _identity
 
@@ -28,8 +29,8 @@ __all__ = ["Precision"]
 class _BasePrecisionRecall(_BaseClassification):
     """Shared state and ``compute`` of Precision and Recall; subclasses pick the denominator.
 
-    The per-batch counts are torchmetrics stat scores ``(tp, fp, tn, fn, support)``:
-    precision's denominator is ``tp + fp``, recall's ``tp + fn``.
+    The per-batch counts are ``(tp, predicted positives, actual positives)``:
+    precision's denominator is the predicted positives, recall's the actual ones.
     """
 
     _state_dict_all_req_keys = ("_numerator", "_denominator", "_weight", "_updated")
@@ -66,37 +67,23 @@ class _BasePrecisionRecall(_BaseClassification):
                 "`y` and `y_pred` should be of dtype long when entry type is binary and average!=False", RuntimeWarning
             )
 
-    def _stat_scores(self, output: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Per-class ``(C, 5)`` stat scores (a single row of 5 for binary with average=False), or per-sample
-        ``(M, 5)`` for average='samples'."""
-        # torchmetrics is imported on first use, so `import bridge.metrics` stays light
-        from torchmetrics.functional.classification import (
-            binary_stat_scores,
-            multiclass_stat_scores,
-            multilabel_stat_scores,
-        )
-
+    def _counts(self, output: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-class ``(tp, predicted positives, actual positives)``; per sample for average='samples'."""
         y_pred, y = output[0].detach(), output[1].detach()
-        if self._type in ("binary", "multiclass"):
-            num_classes = 2 if self._type == "binary" else y_pred.size(1)
-            if self._type == "multiclass" and y.max() + 1 > num_classes:
+        kind = cast(str, self._type)
+        if kind == "multiclass":
+            num_classes = y_pred.size(1)
+            if y.max() + 1 > num_classes:
                 raise ValueError(
                     f"y_pred contains fewer classes than y. Number of classes in the prediction is {num_classes} "
                     f"and an element in y has invalid class = {y.max().item() + 1}."
                 )
-            if self._type == "binary" and self._average is False:
-                return binary_stat_scores(y_pred.reshape(-1), y.reshape(-1).long(), validate_args=False)
+        elif kind == "binary":
             # binary with averaging is a 2-class problem, as Ignite's one-hot encoding makes it
-            preds = y_pred.reshape(-1).long() if self._type == "binary" else y_pred
-            target = y.reshape(-1).long() if self._type == "binary" else y.long()
-            return multiclass_stat_scores(preds, target, num_classes, average="none", validate_args=False)
-        num_labels = y_pred.size(1)
-        y_pred, y = _labels_last(y_pred, num_labels).long(), _labels_last(y, num_labels).long()
-        if self._average == "samples":
-            # per-row counts (torchmetrics has no "one sample per row" multilabel average)
-            tp, pp, ap = (y_pred * y).sum(dim=1), y_pred.sum(dim=1), y.sum(dim=1)
-            return torch.stack([tp, pp - tp, num_labels - pp - ap + tp, ap - tp, ap], dim=-1)
-        return multilabel_stat_scores(y_pred, y, num_labels, average="none", validate_args=False)
+            num_classes = 1 if self._average is False else 2
+        else:
+            num_classes = y_pred.size(1)
+        return positive_counts(y_pred, y, kind, num_classes, per_sample=self._average == "samples")
 
     @reinit__is_reduced
     def reset(self) -> None:
@@ -110,12 +97,11 @@ class _BasePrecisionRecall(_BaseClassification):
     def update(self, output: Sequence[torch.Tensor]) -> None:
         self._check_shape(output)
         self._check_type(output)
-        stats = self._stat_scores(output).to(dtype=self._double_dtype, device=self._device)
-        tp, fp, fn = stats[..., 0], stats[..., 1], stats[..., 3]
-        positives = tp + fn if self._recall else tp + fp
+        tp, predicted, actual = (t.to(dtype=self._double_dtype, device=self._device) for t in self._counts(output))
+        positives = actual if self._recall else predicted
         if self._average == "samples":
             self._numerator += torch.sum(tp / (positives + self.eps))
-            self._denominator += stats.shape[0]
+            self._denominator += tp.shape[0]
         elif self._average == "micro":
             self._numerator += tp.sum()
             self._denominator += positives.sum()
@@ -123,7 +109,7 @@ class _BasePrecisionRecall(_BaseClassification):
             self._numerator += tp
             self._denominator += positives
             if self._average == "weighted":
-                self._weight += tp + fn  # support of each class
+                self._weight += actual  # support of each class
         self._updated = True
 
     @sync_all_reduce("_numerator", "_denominator")

@@ -1,4 +1,4 @@
-"""``Recall`` (``ignite.metrics.recall``), counted by torchmetrics' stat scores.
+"""``Recall`` (``ignite.metrics.recall``), counted by bridge.metrics._stat_scores.
 
 Example:
     >>> import torch
