@@ -37,3 +37,19 @@ def test_benchmark_share_and_controls(tmp_path: Path) -> None:
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, module.__name__
     assert set(benchmarks.share.SHARE_PAIRS.values()) <= set(benchmarks.share.SHARE_RUNNERS)
     assert set(benchmarks.run.CONTROLS) <= set(benchmarks.run.RUNNERS)
+
+
+def test_metrics_benchmark_smoke(tmp_path: Path) -> None:
+    import doctest
+
+    import benchmarks.metrics
+    from benchmarks.metric_cases import CASES
+
+    results = benchmarks.metrics.main(["--smoke", "--out", str(tmp_path)], quiet=True)
+    assert list(results) == [case.name for case in CASES]  # every catalogue metric timed, in order
+    assert all(t.ignite[0] > 0 and t.bridge[0] > 0 and t.ratio > 0 for t in results.values())
+    table = (tmp_path / "metrics.md").read_text()
+    assert all(f"| {case.name} | {case.family} |" in table for case in CASES)
+    assert doctest.testmod(benchmarks.metrics, optionflags=doctest.ELLIPSIS).failed == 0
+    docs = (Path(benchmarks.metrics.__file__).parent.parent / "docs" / "benchmarks.md").read_text()
+    assert benchmarks.metrics.START in docs and benchmarks.metrics.END in docs  # --update-docs has its block
