@@ -72,3 +72,22 @@ def test_ddp_digits_example_scales_with_one_option() -> None:
     assert [line.split()[:4] for line in lines[:2]] == [["epoch", "1", "23", "iterations"], ["epoch", "2", "23", "iterations"]]
     assert lines[2:] == ["2 process(es), 46 iterations on each"]
     assert float(lines[1].split()[8]) > 0.85  # val accuracy over the whole validation set
+
+
+def test_quickstart_writes_its_checkpoint_lightning_csv_and_curves(tmp_path: Path, capsys: Any) -> None:
+    """The README's first command: Ignite's handlers and metrics, a Lightning CSV log, a PNG."""
+    import csv
+
+    metrics = load("quickstart").main(epochs=3, out=tmp_path, progress=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[:3]] == [["epoch", "1"], ["epoch", "2"], ["epoch", "3"]]
+    assert lines[3].startswith("stopped after 3 epochs in a Trainer; best checkpoint best_model_")
+    best = [p.name for p in tmp_path.glob("best_model_*.pt")]
+    assert len(best) == 1 and best[0] in lines[3]
+    with open(tmp_path / "logs" / "quickstart" / "version_0" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    logged = {name for row in rows for name, value in row.items() if value}
+    assert {"train/loss", "validation/accuracy", "validation/loss"} <= logged
+    accuracies = [float(row["validation/accuracy"]) for row in rows if row["validation/accuracy"]]
+    assert len(accuracies) == 3 and accuracies[-1] == metrics["accuracy"] > 0.9
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
