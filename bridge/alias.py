@@ -7,7 +7,9 @@ bridge implements: ``ignite.__version__ == bridge.__ignite_version__`` (client c
 it), while ``bridge.__version__`` stays bridge's own.
 
 From the command line, ``python -m bridge.alias SCRIPT [ARGS...]`` runs an Ignite script
-on bridge, as ``python SCRIPT [ARGS...]`` would run it on Ignite.
+on bridge, as ``python SCRIPT [ARGS...]`` would run it on Ignite;
+``python -m bridge.alias --check SCRIPT...`` lists the Ignite names scripts use and whether
+bridge supports them, without running them (:mod:`bridge.alias_check`).
 
 Example:
     >>> import bridge.alias
@@ -40,8 +42,11 @@ TARGET = "bridge"
 
 USAGE = """\
 usage: python -m bridge.alias SCRIPT [ARGS...]
+       python -m bridge.alias --check SCRIPT [SCRIPT...]
 
-Run the Ignite script SCRIPT with ARGS, with `import ignite...` resolved to bridge."""
+Run the Ignite script SCRIPT with ARGS, with `import ignite...` resolved to bridge.
+With --check, run nothing: list the Ignite names each SCRIPT uses and whether bridge
+supports them (exit status 1 if one is unsupported; docs/alias.md)."""
 
 
 #: Ignite 0.5.5 modules that bridge does not have (a name covers its submodules), and why.
@@ -233,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] in ("-h", "--help"):
         print(USAGE)
         return 0
+    if args[0] == "--check":  # a static scan: the scripts are neither run nor imported
+        from bridge.alias_check import main as check
+
+        return check(args[1:])
     script = args[0]
     if not os.path.isfile(script):
         print(f"python -m bridge.alias: can't open file {os.path.abspath(script)!r}: no such file", file=sys.stderr)

@@ -20,7 +20,9 @@ import bridge
 import bridge.alias
 
 REPO = Path(__file__).resolve().parents[1]
-IGNITE_DIR = Path(importlib.util.find_spec("ignite").submodule_search_locations[0])  # does not import it
+_IGNITE_SPEC = importlib.util.find_spec("ignite")  # does not import it
+assert _IGNITE_SPEC is not None and _IGNITE_SPEC.submodule_search_locations, "pytorch-ignite is not installed"
+IGNITE_DIR = Path(_IGNITE_SPEC.submodule_search_locations[0])
 
 
 def public_ignite_modules() -> list[str]:
