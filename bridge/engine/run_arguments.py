@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Optional
 
 from bridge.engine.events import State
-from bridge.engine.serialization import StateDictMixin
+from bridge.engine.serialization import StateDictMixin, check_count
 
 if TYPE_CHECKING:
     from bridge.engine.loop import RunLoop
@@ -70,6 +70,7 @@ class RunArgumentsMixin(StateDictMixin):
             raise TypeError("Argument data should be iterable")
         # Ignite checks these only when resuming; a fresh run with max_epochs=0 would silently do nothing
         for name, value in (("max_epochs", max_epochs), ("max_iters", max_iters), ("epoch_length", epoch_length)):
+            check_count(value, f"Argument {name}")  # Ignite runs max_epochs=2.5 as 3 epochs
             if value is not None and value < 1:
                 what = "Input data has zero size. Please provide non-empty data" if name == "epoch_length" else (
                     f"Argument {name} is invalid. Please, set a correct {name} positive value"

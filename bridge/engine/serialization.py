@@ -15,14 +15,40 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Optional
+from typing import Any, Optional
 
 from bridge.base.mixins import Serializable
 from bridge.engine.events import State
 
-__all__ = ["StateDictMixin", "rescale_iteration"]
+__all__ = ["StateDictMixin", "check_count", "rescale_iteration"]
+
+# Keys other engines write into an Engine's state_dict (DeterministicEngine's random states, Ignite
+# 0.3's seed): loading them into a plain Engine drops them, as Ignite does.
+_OTHER_ENGINES_KEYS = ("rng_states", "seed")
+
+
+def check_count(value: Any, name: str) -> None:
+    """Refuse a count of the run (``max_epochs``, ``iteration``, ...) that is not an integer, naming it.
+
+    Ignite fails later on an unrelated comparison (a str), or runs with it (``max_epochs=2.5``
+    runs 3 epochs). None passes: "not given".
+
+    Example:
+        >>> check_count(3, "Argument max_epochs")
+        >>> check_count(2.5, "Argument max_epochs")
+        Traceback (most recent call last):
+        ...
+        TypeError: Argument max_epochs should be an integer, got 2.5 (float)
+    """
+    if value is None:
+        return
+    try:
+        operator.index(value)  # int, numpy and 0-d integer tensors
+    except TypeError:
+        raise TypeError(f"{name} should be an integer, got {value!r} ({type(value).__name__})") from None
 
 
 def rescale_iteration(iteration: int, epoch_length: int, new_epoch_length: int) -> int:
@@ -96,7 +122,9 @@ class StateDictMixin(Serializable):
         """Restore progress saved by :meth:`state_dict`; the next :meth:`run` resumes from it.
 
         ``state_dict`` holds ``epoch_length``, one of ``iteration`` / ``epoch`` and one of
-        ``max_epochs`` / ``max_iters`` (plus ``state_dict_user_keys``).
+        ``max_epochs`` / ``max_iters`` (plus ``state_dict_user_keys``). Stricter than Ignite:
+        the counts must be integers (``iteration``/``epoch`` >= 0), and a key it would not
+        restore (a user key not in ``state_dict_user_keys``) is refused, not dropped.
 
         Example:
             >>> from bridge.engine import Engine
@@ -107,6 +135,15 @@ class StateDictMixin(Serializable):
             >>> engine.run(range(4)).iteration
             12
         """
+        if isinstance(state_dict, Mapping):
+            for key in ("epoch_length", "iteration", "epoch", "max_epochs", "max_iters"):
+                value = state_dict.get(key)
+                check_count(value, f"state_dict[{key!r}]")
+                if key in ("iteration", "epoch") and key in state_dict:
+                    if value is None:
+                        raise TypeError(f"state_dict[{key!r}] should be an integer, got None")
+                    if value < 0:  # Ignite would resume "before the start"
+                        raise ValueError(f"state_dict[{key!r}] should be an integer >= 0, got {value!r}")
         if "iteration" in state_dict and "epoch" in state_dict:
             raise ValueError(
                 "State dictionary should contain only one of 'iteration' or 'epoch' keys. "
@@ -129,6 +166,14 @@ class StateDictMixin(Serializable):
                 else:
                     state_dict["epoch"] = state_dict["iteration"] // epoch_length
         super().load_state_dict(state_dict)  # Serializable checks the required keys
+        known = {*self._state_dict_all_req_keys, "epoch", "max_epochs", "max_iters", *self._state_dict_user_keys}
+        unknown = [k for k in state_dict if k not in known and k not in _OTHER_ENGINES_KEYS]
+        if unknown:
+            # Ignite drops them silently: a user key saved but not declared here would not be restored
+            raise ValueError(
+                f"state_dict has keys {unknown} that {type(self).__name__}.load_state_dict does not restore: "
+                "add them to engine.state_dict_user_keys before loading, or remove them."
+            )
         for k in self._state_dict_user_keys:
             if k not in state_dict:
                 raise ValueError(

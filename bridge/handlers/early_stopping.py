@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import numbers
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -82,6 +83,8 @@ class EarlyStopping(Serializable, ResettableHandler):
     ) -> None:
         if not callable(score_function):
             raise TypeError("Argument score_function should be a function.")
+        if not isinstance(patience, (int, float, numbers.Real)):  # Ignite fails on a str with an unrelated message
+            raise TypeError(f"Argument patience should be positive integer, got {patience!r}.")
         if patience < 1:
             raise ValueError("Argument patience should be positive integer.")
         if not isinstance(trainer, Engine):

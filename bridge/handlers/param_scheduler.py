@@ -277,6 +277,14 @@ class CyclicalScheduler(ParamScheduler):
         super().__init__(optimizer, param_name, save_history=save_history, param_group_index=param_group_index)
         if cycle_size < 2:
             raise ValueError(f"Argument cycle_size should be positive and larger than 1, but given {cycle_size}")
+        # Ignite takes these and fails in the run: a str at the first event, cycle_mult <= 0 at the second cycle
+        numeric = {"start_value": start_value, "end_value": end_value, "cycle_mult": cycle_mult,
+                   "start_value_mult": start_value_mult, "end_value_mult": end_value_mult}  # fmt: skip
+        for name, value in numeric.items():
+            if not isinstance(value, (int, float, numbers.Real, torch.Tensor)):
+                raise TypeError(f"Argument {name} should be a number, but given {value!r}")
+        if cycle_mult <= 0:
+            raise ValueError(f"Argument cycle_mult should be positive (it scales cycle_size), but given {cycle_mult}")
         self.start_value = start_value
         self.end_value = end_value
         self.cycle_size = cycle_size

@@ -58,13 +58,16 @@ from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
 from bridge.lightning.run_setup import (
+    TRAINER_OPTIONS,
     cheap_init,
+    check_trainer_options,
     end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
     random_states_before_setup,
     restore_placement,
+    trainer_kwargs_named,
     undo_setup_reseed,
     with_grad_scaler,
 )
@@ -83,6 +86,7 @@ _STEP = hook("on_before_optimizer_step").events, hook("LightningOptimizer.step")
 
 
 def _fabric_kwargs(spec: RunSpec) -> dict[str, Any]:
+    check_trainer_options(spec.trainer_kwargs, TRAINER_OPTIONS | set(FABRIC_OPTIONS), "pl.Trainer or Fabric")
     unknown = [key for key in spec.trainer_kwargs if key not in FABRIC_OPTIONS]
     if unknown:
         raise ValueError(
@@ -183,7 +187,8 @@ class FabricRunner:
         device = placement(spec.model)
         random_states = random_states_before_setup()
         with quiet_lightning(), cheap_init(fabric_module, "lightning_fabric.callbacks_factory"):
-            fabric = Fabric(**kwargs)
+            with trainer_kwargs_named(spec.trainer_kwargs, "Fabric"):  # Lightning's errors name the option
+                fabric = Fabric(**kwargs)
             if isinstance(fabric.strategy.launcher, _MultiProcessingLauncher):
                 raise ValueError(
                     f"trainer_kwargs['strategy']={kwargs.get('strategy')!r} starts processes that get the run by "

@@ -179,6 +179,8 @@ class Accuracy(_BaseClassification):
         self._check_type(output)
         y_pred, y = output[0].detach(), output[1].detach()
         kind = cast(str, self._type)
+        # a target outside the classes counts as a miss, as in Ignite (a "void" label such as 255 in
+        # segmentation lowers the accuracy there too); refusing it would break scripts that run on Ignite
         self._num_correct += correct_count(y_pred, y, kind).to(self._device)
         # multilabel counts rows (samples and positions), the others every element
         self._num_examples += y.numel() // y.shape[1] if kind == "multilabel" else y.numel()

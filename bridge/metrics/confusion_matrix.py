@@ -92,6 +92,11 @@ class ConfusionMatrix(Metric):
 
         self._check_shape(output)
         y_pred, y = output[0].detach(), output[1].detach()
+        if y.is_floating_point():  # Ignite's bincount refuses it too (NotImplementedError), with torch's words
+            raise NotImplementedError(
+                f"ConfusionMatrix: y should be an integer tensor of class indices, got dtype {y.dtype} "
+                "(convert it with y.long() in output_transform)"
+            )
         self._num_examples += y_pred.shape[0]
         y_pred = torch.argmax(y_pred, dim=1).flatten()
         y = y.flatten().long()

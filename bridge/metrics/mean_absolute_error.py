@@ -48,6 +48,11 @@ class MeanAbsoluteError(Metric):
     @reinit__is_reduced
     def update(self, output: Sequence[torch.Tensor]) -> None:
         y_pred, y = output[0].detach(), output[1].detach()
+        if y.numel() != y_pred.numel():  # Ignite's view_as error says only "shape '[4, 3]' is invalid ..."
+            raise RuntimeError(
+                f"MeanAbsoluteError: y_pred and y should have the same number of elements, "
+                f"got shapes {tuple(y_pred.shape)} and {tuple(y.shape)}"
+            )
         preds, target = _floating(y_pred), _floating(y.view_as(y_pred))
         sae = torch.sum(torch.abs(preds - target))
         self._sum_of_absolute_errors += sae.to(self._device)
