@@ -109,6 +109,9 @@ class Engine(EventRegistry, RunArgumentsMixin, DrivenMixin):
         #: (whole, shard) epoch lengths while the state counts one rank's shard of the data
         #: (a multi-process run); state_dict() saves the whole data's counts
         self._shard_lengths: Optional[tuple[int, int]] = None
+        #: called with the exception when a run ends by one, before EXCEPTION_RAISED handlers: what must
+        #: not outlive a failed run (a progress bar's line on the terminal, ProgressBar)
+        self._run_failure_callbacks: list[Callable[[BaseException], None]] = []
 
         self.register_events(*Events, *BackpropEvents)
 
@@ -190,6 +193,11 @@ class Engine(EventRegistry, RunArgumentsMixin, DrivenMixin):
             )
         self.logger.info("interrupt signaled. Engine will interrupt the run after current iteration is finished.")
         self.should_interrupt = True
+
+    def _run_failed(self, e: BaseException) -> None:
+        # a run ends by ``e``: handled by EXCEPTION_RAISED handlers or not, no COMPLETED will close things
+        for callback in list(self._run_failure_callbacks):
+            callback(e)
 
     def _handle_exception(self, e: BaseException) -> None:
         if Events.EXCEPTION_RAISED in self._event_handlers:

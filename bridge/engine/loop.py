@@ -11,7 +11,8 @@ step, end the epoch, stop). The contract, all a runner may use:
 - :meth:`RunLoop.advance`: resume it until it waits again;
 - :meth:`RunLoop.terminate`: the framework ended the epoch or run itself (``terminate()``);
 - :meth:`RunLoop.throw`: the framework got an exception between phases (a Ctrl-C);
-- :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling.
+- :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling;
+- :meth:`RunLoop.fail_iteration`: the framework failed within an iteration: Ignite's handling there.
 
 Nothing here imports Lightning. The engine owns the loop between ``run`` calls (an
 interrupted run stays suspended in it), so no other module touches the generator.
@@ -155,7 +156,29 @@ class RunLoop:
             self._discarding = False
             self.waiting = Phase.FINISHED
         self.engine._dataloader_iter = None
-        self.engine._handle_exception(exception)
+        self.engine._run_failed(exception)
+        try:
+            self.engine._handle_exception(exception)
+        except BaseException:
+            self.raised = True  # as if the loop raised it: the next run() only discards the loop (Ignite)
+            raise
+
+    def fail_iteration(self, exception: Exception) -> Phase:
+        """The framework failed within the iteration that just ran (a Lightning callback's batch hook):
+        Ignite's handling of an exception raised by a handler of that iteration. Handled by
+        EXCEPTION_RAISED handlers, it ends the epoch (EPOCH_COMPLETED next) and the run goes on; else it
+        propagates. Returns where the loop waits next."""
+        if Phase.BATCH <= self.waiting <= Phase.ITERATION_END:
+            return self.throw(exception)  # still inside the epoch: the loop's own handling
+        if self.waiting is not Phase.EPOCH_END:
+            self.fail(exception)  # the run is already ending (TERMINATE, INTERRUPT fired): run-level
+            return self.waiting
+        # the epoch's last iteration: its epoch is over already, only the handling is left
+        try:
+            self.engine._handle_exception(exception)
+        except BaseException as e:
+            self.fail(e)  # Ignite's run-level handling of what the iteration's handling raised
+        return self.waiting
 
     def close(self) -> None:
         """Drop a suspended run as Ignite does: the loop sees ``GeneratorExit``, which goes to
@@ -257,6 +280,7 @@ class RunLoop:
                 raise  # the runner failed: not an exception of the run itself
             engine._dataloader_iter = None
             engine.logger.error(f"Engine run is terminating due to exception: {e}")
+            engine._run_failed(e)
             engine._handle_exception(e)
         engine._dataloader_iter = None
         return engine.state

@@ -86,6 +86,13 @@ class ProgressBar(BaseLogger):
             self.pbar.close()
         self.pbar = None
 
+    def _close_on_failure(self, exception: BaseException) -> None:
+        # the run ended by an exception (a Ctrl-C, ...): no closing event comes, the terminal gets its line
+        # back. Ignite leaves the bar open; unlike _close, the bar keeps the count it reached.
+        if self.pbar is not None:
+            self.pbar.close()
+        self.pbar = None
+
     def log_message(self, message: str) -> None:
         """Print ``message`` without breaking the bar (``tqdm.write`` to the bar's file).
 
@@ -139,6 +146,9 @@ class ProgressBar(BaseLogger):
         )
         super().attach(engine, handler, event_name)
         engine.add_event_handler(closing_event_name, self._close)
+        failure_callbacks = getattr(engine, "_run_failure_callbacks", None)  # bridge's engines have them
+        if failure_callbacks is not None and self._close_on_failure not in failure_callbacks:
+            failure_callbacks.append(self._close_on_failure)
 
     def attach_opt_params_handler(  # type: ignore[override]
         self, engine: Any, event_name: Any, *args: Any, **kwargs: Any

@@ -37,12 +37,14 @@ from bridge.lightning.lifetime import let_go_with
 from bridge.lightning.module_dispatch import alone, dispatched_by_module
 from bridge.lightning.run_setup import (
     cheap_init,
+    check_trainer_options,
     end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
     random_states_before_setup,
     restore_placement,
+    trainer_kwargs_named,
     undo_setup_reseed,
     with_grad_scaler,
 )
@@ -106,6 +108,8 @@ class _RunDriver:
         self.sync: Optional[RemovableHandle] = None
         #: the random streams before trainer.fit, put back after the strategy's setup reseeded them
         self.random_states: Optional[dict[str, Any]] = None
+        #: the phase of the last fit hook Lightning called: where a Lightning callback that fails is
+        self.hook: Optional[Phase] = None
 
     def release(self) -> None:
         """The run is over: the Trainer's callback and module (which hold this driver) no longer reach
@@ -230,6 +234,7 @@ class _RunCallback(BackpropHooks):
         phase = hook.phase
         assert phase is not None
         driver = self._driver
+        driver.hook = phase
         if phase is Phase.ITERATION_START:
             driver.iteration_start(args[0])  # the batch, as Lightning placed it
             return
@@ -337,6 +342,7 @@ def _no_warning() -> None:
 
 
 def _trainer_kwargs(spec: RunSpec) -> dict[str, Any]:
+    check_trainer_options(spec.trainer_kwargs)
     kwargs = {**_ENGINE_TRAINER_DEFAULTS, **spec.trainer_kwargs, **model_accelerator(spec)}
     if "grad_scaler" in kwargs:
         kwargs = with_grad_scaler(kwargs)
@@ -364,7 +370,8 @@ class TrainerRunner:
         module = _RunModule(driver, spec) if fit_module is None else fit_module
         with quiet_lightning():
             device = placement(spec.model)
-            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"):
+            named = trainer_kwargs_named(spec.trainer_kwargs, "pl.Trainer")  # Lightning's errors name the option
+            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"), named:
                 callback = _RunCallback(driver)
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
@@ -387,6 +394,7 @@ class TrainerRunner:
             # A LightningModule given as the model becomes a child of this run's module, and Lightning
             # points children at this Trainer: give it back its own (it may be fitting outside, too).
             outer_trainer = spec.model._trainer if isinstance(spec.model, pl.LightningModule) else None
+            goes_on = False  # a Lightning callback's exception was handled within an epoch: the run goes on
             try:
                 with ExitStack() as run_scope:
                     if fit_module is not None:
@@ -418,8 +426,14 @@ class TrainerRunner:
                 if in_new_processes:
                     loop.close()  # the run failed in the processes, where its handlers saw it
                     raise
-                # Lightning or a Lightning callback failed: Ignite's run-level handling applies
-                loop.fail(e)
+                if isinstance(e, Exception) and driver.hook in (Phase.ITERATION_START, Phase.ITERATION_END):
+                    # a Lightning callback's batch hook failed: Ignite's handling of an exception raised by an
+                    # ITERATION_STARTED / ITERATION_COMPLETED handler (handled, the epoch ends, the run goes on)
+                    goes_on = loop.fail_iteration(e) < Phase.INTERRUPTED
+                else:
+                    # Lightning or a Lightning callback failed at a run or epoch hook: as if a handler of
+                    # that hook's event raised it (STARTED, EPOCH_STARTED, ...): Ignite's run-level handling
+                    loop.fail(e)
             finally:
                 if driver.sync is not None:
                     driver.sync.remove()
@@ -433,3 +447,5 @@ class TrainerRunner:
                 driver.release()
                 if fit_module is None:
                     let_go_with(engine, trainer, module)
+        if goes_on:
+            self.run(spec, loop)  # Lightning's fit is over after an exception: a new Trainer runs the rest
