@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
+import socket
 import stat
 import sys
 import tempfile
@@ -217,6 +219,9 @@ class Checkpoint(Serializable):
             raise TypeError(f"Argument score_function should be a function, got {type(score_function)} instead.")
         if global_step_transform is not None and not callable(global_step_transform):
             raise TypeError(f"global_step_transform should be a function, got {type(global_step_transform)} instead.")
+        if n_saved is not None and not isinstance(n_saved, (int, numbers.Integral)):
+            # Ignite fails on a str with an unrelated message, and keeps 2 files for n_saved=1.5
+            raise TypeError(f"n_saved must be a positive integer or None, got {n_saved!r}")
         if n_saved is not None and n_saved < 1:
             raise ValueError(f"n_saved must be a positive integer or None, got {n_saved}")
 
@@ -559,8 +564,11 @@ class DiskSaver(BaseSaveHandler):
 
     Args:
         dirname: directory of the checkpoints.
-        atomic: write to a temporary file in ``dirname``, then rename it to the final name,
-            so that a crash mid-write never leaves a truncated checkpoint behind.
+        atomic: write to a temporary file in ``dirname`` (``.{filename}.tmp-{pid}@{host}-*``,
+            synced to disk), then rename it to the final name, so that a crash or a kill mid-write
+            never leaves a truncated checkpoint under a final name. The temporary files of writes
+            that a killed process left are removed when a DiskSaver is created for ``dirname``
+            (on the saving rank).
         create_dir: create ``dirname`` if missing.
         require_empty: refuse a directory that already holds ``.pt`` files.
         save_on_rank: rank that writes, in a distributed run.
@@ -591,6 +599,7 @@ class DiskSaver(BaseSaveHandler):
         self.save_on_rank = save_on_rank
         if get_rank() == save_on_rank:
             self._check_and_setup(self.dirname, create_dir, require_empty)
+            _remove_stale_temp_files(self.dirname)
         self.kwargs = kwargs
 
     @staticmethod
@@ -599,6 +608,11 @@ class DiskSaver(BaseSaveHandler):
             dirname.mkdir(parents=True)
         if not dirname.exists():
             raise ValueError(f"Directory path '{dirname}' is not found")
+        if not dirname.is_dir():
+            raise NotADirectoryError(f"Directory path '{dirname}' is a file, not a directory")
+        if not os.access(dirname, os.W_OK | os.X_OK):
+            # Ignite finds out at the first save, after the first epoch (or hours) of training
+            raise PermissionError(f"Directory path '{dirname}' is not writable: checkpoints could not be saved there")
         if require_empty:
             matched = [fname for fname in os.listdir(dirname) if fname.endswith(".pt")]
             if len(matched) > 0:
@@ -617,10 +631,13 @@ class DiskSaver(BaseSaveHandler):
         if not self._atomic:
             func(checkpoint, path, **self.kwargs)
             return
-        # same directory as the target, so os.replace is an atomic rename on one file system
-        tmp = tempfile.NamedTemporaryFile(delete=False, dir=self.dirname)
+        # same directory as the target, so os.replace is an atomic rename on one file system; the
+        # name says whose it is (never ``*.pt``), so a later DiskSaver can clean it after a kill
+        tmp = tempfile.NamedTemporaryFile(delete=False, dir=self.dirname, prefix=_temp_prefix(path.name))
         try:
             func(checkpoint, tmp.file, **self.kwargs)
+            tmp.file.flush()
+            os.fsync(tmp.file.fileno())  # on disk before the rename: a machine crash leaves no empty file either
         except BaseException:
             tmp.close()
             os.remove(tmp.name)
@@ -634,6 +651,57 @@ class DiskSaver(BaseSaveHandler):
         """Delete ``dirname / filename`` (on ``save_on_rank`` only)."""
         if get_rank() == self.save_on_rank:
             (self.dirname / filename).unlink()
+
+
+# ".{final name}.tmp-{pid}@{host}-{random}": what DiskSaver writes before renaming it to the final name
+_TEMP_NAME = re.compile(r"^\..+\.tmp-(?P<pid>\d+)@(?P<host>.*)-[a-z0-9_]+$")
+
+
+def _temp_prefix(filename: str) -> str:
+    return f".{filename}.tmp-{os.getpid()}@{socket.gethostname()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def _remove_stale_temp_files(dirname: Path) -> list[str]:
+    """Delete the temporary files of DiskSaver writes that never finished (the process was killed).
+
+    Only those written on this host by a process that is gone: another process writing into the
+    same directory keeps its temporary file.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     stale = Path(tmp) / f".model_3.pt.tmp-{2**22 + 1}@{socket.gethostname()}-abc123"
+        ...     _ = stale.write_bytes(b"half a checkpoint")
+        ...     live = Path(tmp) / (_temp_prefix("model_4.pt") + "xyz")
+        ...     _ = live.write_bytes(b"being written")
+        ...     _remove_stale_temp_files(Path(tmp)), sorted(p.name == live.name for p in Path(tmp).iterdir())
+        (['.model_3.pt.tmp-4194305@...-abc123'], [True])
+    """
+    removed = []
+    host = socket.gethostname()
+    for name in os.listdir(dirname):
+        match = _TEMP_NAME.match(name)
+        if match is None or match["host"] != host:
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        try:
+            os.remove(dirname / name)
+        except OSError:
+            continue  # another process cleaned it first, or it is not ours to remove: it is ignored anyway
+        removed.append(name)
+    return removed
 
 
 class ModelCheckpoint(Checkpoint):

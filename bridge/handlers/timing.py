@@ -118,3 +118,27 @@ class Timer:
 
     def _elapsed(self) -> float:
         return perf_counter() - self._t0
+
+    # Not Ignite API (its Timer has no state): what a Lightning checkpoint of EngineCallback carries.
+    def _checkpoint_state(self) -> dict[str, Any]:
+        """The time measured so far, the steps and whether it runs, as plain numbers.
+
+        Example:
+            >>> t = Timer(); t.pause(); t.total = 2.5; t.step()
+            >>> t._checkpoint_state()
+            {'total': 2.5, 'step_count': 1.0, 'running': False}
+        """
+        total = self.total + (self._elapsed() if self.running else 0.0)
+        return {"total": total, "step_count": self.step_count, "running": self.running}
+
+    def _load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`_checkpoint_state` (a running timer runs on from now).
+
+        Example:
+            >>> t = Timer(); t._load_checkpoint_state({"total": 2.5, "step_count": 1.0, "running": False})
+            >>> t.value(), t.running
+            (2.5, False)
+        """
+        self.total, self.step_count = float(state["total"]), float(state["step_count"])
+        self.running = bool(state["running"])
+        self._t0 = perf_counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn, Optional
 
@@ -19,8 +20,9 @@ import pytorch_lightning as pl
 from torch import Tensor
 
 from bridge.engine.engine import Engine
-from bridge.engine.events import EventEnum, Events
+from bridge.engine.events import EventEnum, Events, State
 from bridge.engine.loop import Phase
+from bridge.lightning.handler_state import handler_states, load_handler_states
 from bridge.lightning.hook_table import Hook, dispatch_hooks, hook, hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink
 
@@ -58,6 +60,8 @@ class _LoopEngine(Engine):
         self._loop_name = loop
         #: the callback_metrics values last copied into ``state.metrics`` (EngineModule skips them)
         self._from_lightning: dict[str, Any] = {}
+        #: names EngineModule logs to Lightning from ``state.metrics``: Lightning's copy is an epoch old, never pulled
+        self._to_lightning: set[str] = set()
 
     def run(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise _not_runnable(self._loop_name)
@@ -94,7 +98,9 @@ def _as_number(value: Any) -> Any:
 def _pull_metrics(engine: _LoopEngine, trainer: pl.Trainer) -> None:
     # Lightning's logged values join what Ignite metrics wrote (same name: Lightning's wins here,
     # a metric computed in the event's handlers overwrites it after)
-    copied = {name: _as_number(value) for name, value in trainer.callback_metrics.items()}
+    copied = {
+        name: _as_number(value) for name, value in trainer.callback_metrics.items() if name not in engine._to_lightning
+    }
     engine.state.metrics.update(copied)
     engine._from_lightning = copied
 
@@ -354,6 +360,8 @@ class EngineCallback(BackpropHooks):
             # Lightning logs nothing in predict: its callback_metrics are another loop's
             "predict": _EvalView(self.predict, "num_predict_batches", "predict_dataloaders", metrics=False),
         }
+        #: what load_state_dict got from a checkpoint, restored once the resumed fit's STARTED fired
+        self._restored: Optional[dict[str, Any]] = None
 
     def backprop_engine(self) -> Optional[Engine]:
         return self.train if self._train.training else None
@@ -362,6 +370,8 @@ class EngineCallback(BackpropHooks):
         if row.phase is Phase.RUN_START and row.loop == "fit":
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
         self._views[row.loop].at[row.phase](row, trainer, args)  # type: ignore[index]
+        if row.phase is Phase.RUN_START and row.loop == "fit" and self._restored is not None:
+            self._restore()
 
     def _engines(self) -> tuple[_LoopEngine, ...]:
         return (self.train, self.validation, self.test, self.predict)
@@ -378,6 +388,66 @@ class EngineCallback(BackpropHooks):
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         self.unwrap_steps()
         self._link(None, None)
+        self._restored = None  # a validate/test/predict(ckpt_path=...) restores no handler state
+
+    def state_dict(self) -> dict[str, Any]:
+        """What Lightning's checkpoints carry of the Ignite side: the attached handlers' state.
+
+        The state of each handler on the four engines that has one (metrics, ``EarlyStopping``,
+        param schedulers, ``Checkpoint``, ``Timer``: :mod:`bridge.lightning.handler_state`), and
+        ``.train``'s event counters other than ``epoch`` / ``iteration`` (those are Lightning's).
+        ``trainer.fit(..., ckpt_path=...)`` restores it with :meth:`load_state_dict`.
+
+        Example:
+            >>> from bridge.engine import Events
+            >>> from bridge.handlers import EarlyStopping
+            >>> callback = EngineCallback()
+            >>> stopper = EarlyStopping(3, lambda engine: 1.0, callback.train)
+            >>> _ = callback.validation.add_event_handler(Events.COMPLETED, stopper)
+            >>> callback.state_dict()["handlers"]
+            {'validation.EarlyStopping.0': {'counter': 0, 'best_score': None, 'threshold_mode': 'abs'}}
+        """
+        state = self.train.state
+        counters = {attr: getattr(state, attr) for attr in set(State.event_to_attr.values()) - {"epoch", "iteration"}}
+        return {"handlers": handler_states(self._named_engines()), "train_counters": counters}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Keep :meth:`state_dict` from a checkpoint (Lightning calls it on ``fit(..., ckpt_path=...)``).
+
+        The handlers get their state back when the resumed fit starts, right after ``.train``'s
+        STARTED: STARTED fires, as in any Ignite run, but what its handlers reset (a
+        ``RunningAverage``, a ``Timer`` started there) goes on from the checkpoint, as in the
+        uninterrupted fit. Attach the same handlers in the same order before the fit; handlers
+        that do not match are named in a warning.
+
+        Example:
+            >>> from bridge.engine import Events
+            >>> from bridge.handlers import EarlyStopping
+            >>> callback = EngineCallback()
+            >>> stopper = EarlyStopping(3, lambda engine: 1.0, callback.train)
+            >>> _ = callback.validation.add_event_handler(Events.COMPLETED, stopper)
+            >>> saved = {"counter": 2, "best_score": 0.5, "threshold_mode": "abs"}
+            >>> callback.load_state_dict({"handlers": {"validation.EarlyStopping.0": saved}, "train_counters": {}})
+            >>> stopper.counter  # until the fit starts
+            0
+        """
+        self._restored = dict(state_dict)
+
+    def _restore(self) -> None:
+        restored, self._restored = self._restored or {}, None
+        unused, missing = load_handler_states(self._named_engines(), restored.get("handlers", {}))
+        if unused or missing:
+            warnings.warn(
+                f"EngineCallback: the checkpoint holds the state of handlers not attached now {unused}, and has no "
+                f"state for the handlers {missing} (left as they are). Attach the same handlers, in the same order, "
+                "before trainer.fit(..., ckpt_path=...).",
+                stacklevel=2,
+            )
+        for attr, value in restored.get("train_counters", {}).items():
+            setattr(self.train.state, attr, value)
+
+    def _named_engines(self) -> dict[str, Engine]:
+        return {"train": self.train, "validation": self.validation, "test": self.test, "predict": self.predict}
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         # innermost first: an exception in a validation run inside fit also leaves the training run
@@ -388,6 +458,7 @@ class EngineCallback(BackpropHooks):
         self._train.training = False
         try:
             for view in running:
+                view.engine._run_failed(exception)
                 for event in _EXCEPTION_EVENTS:
                     if view.engine._event_handlers.get(event):
                         view.engine._fire_event(event, exception)

@@ -157,3 +157,5 @@ class EngineModule(pl.LightningModule):
         for name, value in self.engine.state.metrics.items():
             if copied.get(name, _MISSING) is not value and is_scalar(value):
                 self.log(name, value, on_step=False, on_epoch=True, logger=with_logger)
+                # next epoch, Lightning's value of it is this one: not copied over a RunningAverage's fresh value
+                self.callback.train._to_lightning.add(name)
