@@ -517,6 +517,45 @@ def test_create_lightning_trainer_with_manual_optimization_matches_plain_fit() -
     assert steps == list(range(1, 25))
 
 
+class MomentumRegression(pl.LightningModule):
+    """configure_optimizers creates a stateful optimizer: a continued run must keep its momentum."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.layer = nn.Linear(3, 1)
+        self.configured = 0
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.mse_loss(self.layer(x), y)
+
+    def configure_optimizers(self) -> Any:
+        self.configured += 1
+        return torch.optim.SGD(self.parameters(), lr=0.1, momentum=0.9)
+
+
+@pytest.mark.parametrize("stop", ["interrupt", "terminate"])
+def test_create_lightning_trainer_continued_runs_keep_the_optimizer_state(stop: str) -> None:
+    g = torch.Generator().manual_seed(1)
+    data = [(torch.randn(4, 3, generator=g), torch.randn(4, 1, generator=g)) for _ in range(5)]
+    whole = MomentumRegression()
+    create_lightning_trainer(whole).run(data, max_epochs=4)
+    pieces = MomentumRegression()
+    engine = create_lightning_trainer(pieces)
+    if stop == "interrupt":  # mid-epoch; the next run() resumes there
+        engine.add_event_handler(Events.ITERATION_COMPLETED(once=7), lambda e: e.interrupt())
+        engine.run(data, max_epochs=4)
+    else:  # at an epoch end; the next run() continues to max_epochs
+        engine.run(data, max_epochs=2)
+    assert engine.state.iteration in (7, 10)
+    engine.run(data, max_epochs=4)
+    assert engine.state.iteration == 20
+    assert pieces.configured == 1  # one optimizer for all the engine's runs, as in Ignite
+    assert torch.equal(pieces.layer.weight, whole.layer.weight) and torch.equal(pieces.layer.bias, whole.layer.bias)
+    assert "configure_optimizers" not in pieces.__dict__  # the module is left as it was
+
+
 def test_engine_with_progress_bar_tensorboard_and_deterministic(tmp_path: Path, capfd: Any) -> None:
     from pytorch_lightning.loggers import TensorBoardLogger
 

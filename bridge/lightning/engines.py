@@ -80,9 +80,36 @@ class _ModuleEngine(Engine):
     ) -> None:
         super().__init__(_ModuleTrainingStep(module), trainer_kwargs=trainer_kwargs, callbacks=callbacks)
         self._module = module
+        #: what the module's configure_optimizers returned at the first run, for every later one
+        self._configured: Any = None
 
     def _run_spec(self) -> RunSpec:
         return dataclasses.replace(super()._run_spec(), module=self._module)
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`Engine.run`, the module's optimizers configured at its first run only.
+
+        Each run is a new fit, and Lightning calls ``configure_optimizers`` at every fit; Ignite's
+        runs share one optimizer, so a continued or resumed run keeps its momentum and its LR
+        schedulers' steps.
+        """
+        module = self._module
+        own = module.__dict__.get("configure_optimizers")  # an instance attribute the user set
+        configure = own if own is not None else module.configure_optimizers
+
+        def configure_once() -> Any:
+            if self._configured is None:
+                self._configured = configure()
+            return self._configured
+
+        module.configure_optimizers = configure_once  # type: ignore[method-assign]
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            if own is not None:
+                module.configure_optimizers = own  # type: ignore[method-assign]
+            else:
+                del module.configure_optimizers
 
 
 def create_lightning_trainer(
@@ -97,6 +124,8 @@ def create_lightning_trainer(
     automatic or manual optimization, and Trainer options such as ``gradient_clip_val`` or
     ``accumulate_grad_batches`` (in ``trainer_kwargs``) work as in ``pl.Trainer.fit``.
     ``engine.state.output`` is what ``training_step`` returned; BackpropEvents fire.
+    ``configure_optimizers`` is called at the engine's first run only: its later runs (a
+    continued or resumed run) step the same optimizers, as Ignite's runs share one.
 
     Example:
         >>> import torch, pytorch_lightning as pl
