@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 
 class Net(nn.Module):
@@ -43,3 +43,17 @@ def digits(n_train=384, n_val=128):
 def loaders(batch_size=32):
     train, val = digits()
     return DataLoader(train, batch_size=batch_size, shuffle=True), DataLoader(val, batch_size=2 * batch_size)
+
+
+class NoisyDigits(Dataset):
+    """Random augmentation drawn from torch's generator: a resumed run must replay it."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        x, y = self.base[i]
+        return x + 0.1 * torch.randn_like(x), y

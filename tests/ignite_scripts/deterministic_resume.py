@@ -9,32 +9,18 @@ import argparse
 import os
 
 import torch
-from _data import Net, digits
+from _data import Net, NoisyDigits, digits
 from ignite.engine import Events, create_supervised_trainer
 from ignite.engine.deterministic import DeterministicEngine
 from ignite.handlers import Checkpoint, DiskSaver
 from ignite.utils import manual_seed
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 parser = argparse.ArgumentParser()
 parser.add_argument("output_path")
 parser.add_argument("--crash-at", type=int, default=None)
 args = parser.parse_args()
-
-
-class NoisyDigits(Dataset):
-    """Random augmentation drawn from torch's generator: resuming must replay it."""
-
-    def __init__(self, base):
-        self.base = base
-
-    def __len__(self):
-        return len(self.base)
-
-    def __getitem__(self, i):
-        x, y = self.base[i]
-        return x + 0.1 * torch.randn_like(x), y
 
 
 manual_seed(5)

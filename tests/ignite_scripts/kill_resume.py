@@ -22,7 +22,7 @@ import os
 import time
 
 import torch
-from _data import Net, digits
+from _data import Net, NoisyDigits, digits
 from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer
 from ignite.handlers import Checkpoint, DiskSaver
 from ignite.handlers.checkpoint import CheckpointEvents
@@ -30,28 +30,13 @@ from ignite.handlers.param_scheduler import LRScheduler
 from ignite.metrics import Accuracy, Loss
 from ignite.utils import manual_seed
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 parser = argparse.ArgumentParser()
 parser.add_argument("output_path")
 parser.add_argument("--deterministic", action="store_true")
 args = parser.parse_args()
 torch.set_num_threads(1)
-
-
-class NoisyDigits(Dataset):
-    """Random augmentation drawn from torch's generator: a resumed run must replay it."""
-
-    def __init__(self, base):
-        self.base = base
-
-    def __len__(self):
-        return len(self.base)
-
-    def __getitem__(self, i):
-        x, y = self.base[i]
-        return x + 0.1 * torch.randn_like(x), y
-
 
 manual_seed(11)
 train, val = digits(n_train=320, n_val=128)
