@@ -556,6 +556,43 @@ def test_create_lightning_trainer_continued_runs_keep_the_optimizer_state(stop: 
     assert "configure_optimizers" not in pieces.__dict__  # the module is left as it was
 
 
+class SavedMomentumRegression(MomentumRegression):
+    """The optimizer created once, in __init__, where Ignite's Checkpoint can name it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.optimizer = torch.optim.SGD(self.parameters(), lr=0.1, momentum=0.9)
+
+    def configure_optimizers(self) -> Any:
+        return self.optimizer
+
+
+def test_create_lightning_trainer_resumes_with_ignites_checkpoint_recipe(tmp_path: Path) -> None:
+    """Ignite's resume recipe on a create_lightning_trainer run: new module, optimizer and engine
+    objects (as in a new process) loaded from the epoch-2 checkpoint end as the uninterrupted run."""
+    from bridge.handlers import Checkpoint, DiskSaver
+
+    g = torch.Generator().manual_seed(1)
+    data = [(torch.randn(4, 3, generator=g), torch.randn(4, 1, generator=g)) for _ in range(5)]
+    whole = SavedMomentumRegression()
+    create_lightning_trainer(whole).run(data, max_epochs=4)
+
+    first = SavedMomentumRegression()
+    engine = create_lightning_trainer(first)
+    to_save = {"model": first, "optimizer": first.optimizer, "trainer": engine}
+    engine.add_event_handler(Events.EPOCH_COMPLETED, Checkpoint(to_save, DiskSaver(tmp_path), n_saved=None))
+    engine.run(data, max_epochs=2)
+
+    resumed = SavedMomentumRegression()
+    engine = create_lightning_trainer(resumed)
+    to_load = {"model": resumed, "optimizer": resumed.optimizer, "trainer": engine}
+    Checkpoint.load_objects(to_load, torch.load(tmp_path / "checkpoint_10.pt", weights_only=False))
+    assert engine.state.epoch == 2
+    engine.run(data, max_epochs=4)
+    assert engine.state.iteration == 20
+    assert torch.equal(resumed.layer.weight, whole.layer.weight) and torch.equal(resumed.layer.bias, whole.layer.bias)
+
+
 def test_engine_with_progress_bar_tensorboard_and_deterministic(tmp_path: Path, capfd: Any) -> None:
     from pytorch_lightning.loggers import TensorBoardLogger
 
