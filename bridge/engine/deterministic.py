@@ -1,5 +1,8 @@
 """Ignite's ``DeterministicEngine``: a run whose dataflow a resumed run reproduces (``ignite.engine.deterministic``).
 
+One file past 400 lines: it is Ignite's ``ignite.engine.deterministic`` name for name (the
+engine, its batch sampler, the RNG helpers it uses), so the alias maps one module onto one.
+
 The engine draws a seed at STARTED and reseeds ``random``, ``torch`` and ``numpy`` with
 ``seed + pass`` each time the data starts a new pass; a ``DataLoader``'s batch sampler becomes a
 :class:`ReproducibleBatchSampler`, which can start a pass from any iteration. ``state_dict()``

@@ -1,5 +1,8 @@
 """Ignite's run loop, written once, and the small contract through which runners drive it.
 
+One file past 400 lines: one control flow (Ignite's ``_internal_run`` as a generator) and the
+contract that drives it; split, the phases a runner resumes would be read across files.
+
 :class:`RunLoop` is Ignite 0.5's ``Engine._internal_run`` in Ignite's own structure, as a
 generator that *waits* at :class:`Phase` points: the places where a framework's hook
 order leads (run start, epoch start, batch fetch, batch start, step, batch end, epoch

@@ -1,5 +1,8 @@
 """``EngineCallback``: Ignite engines over the loops of a plain ``pl.Trainer``.
 
+One file past 400 lines: the one callback, the two views of Lightning's loops it dispatches
+through and its checkpoint state, which change together with the hook table.
+
 Lightning's loops run as usual; at each hook the callback fires the Ignite events of the
 hook's row in :mod:`bridge.lightning.hook_table` on the engine of the hook's loop
 (``.train``, ``.validation``, ``.test``, ``.predict``) and keeps its ``state`` in step with
