@@ -328,6 +328,39 @@ def test_faq_custom_backprop_events_work_unchanged() -> None:
     assert trace == ["BACKWARD_STARTED", "BACKWARD_COMPLETED", "OPTIM_STEP_COMPLETED"] * 2
 
 
+@pytest.mark.parametrize("lib", ["ignite", "bridge"])
+def test_faq_backprop_events_are_the_users_on_a_supervised_trainer(lib: str) -> None:
+    """The FAQ's enum has the names of bridge's built-in BackpropEvents; registered on an engine
+    where Lightning would fire bridge's (create_supervised_trainer), the names are the user's: their
+    handlers run where the user fires them, never at bridge's events, as on pytorch-ignite."""
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        engine_module = importlib.import_module(f"{lib}.engine")
+
+    class MyBackpropEvents(engine_module.EventEnum):  # type: ignore[name-defined,misc]
+        BACKWARD_STARTED = "backward_started"
+        BACKWARD_COMPLETED = "backward_completed"
+        OPTIM_STEP_COMPLETED = "optim_step_completed"
+
+    model = make_model()
+    trainer = engine_module.create_supervised_trainer(
+        model, torch.optim.SGD(model.parameters(), lr=0.1), nn.functional.cross_entropy
+    )
+    trainer.register_events(*MyBackpropEvents)
+    calls: list[int] = []
+    for event in MyBackpropEvents:
+        trainer.add_event_handler(event, lambda engine: calls.append(engine.state.iteration))
+    trainer.add_event_handler(
+        engine_module.Events.COMPLETED, lambda engine: engine.fire_event(MyBackpropEvents.BACKWARD_STARTED)
+    )
+    trainer.run(make_data(n_batches=3))
+    assert calls == [3]  # only the user's own fire_event
+    assert getattr(trainer.state, "backward_started", 0) == 0
+
+
 def test_engine_log_without_a_logger_is_quiet_and_feeds_callback_metrics(recwarn: Any) -> None:
     engine = Engine(lambda e, b: e.log("value", float(b)))
     engine.run([1, 2, 3])

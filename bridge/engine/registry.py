@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Optional, Union
 
 from bridge.engine.events import (
+    BackpropEvents,
     CallableEventWithFilter,
     EventEnum,
     Events,
@@ -31,6 +32,8 @@ from bridge.engine.events import (
 )
 
 __all__ = ["EventRegistry", "EventName", "Handler"]
+
+_BACKPROP_NAMES = frozenset(e.name for e in BackpropEvents)
 
 #: An event as handlers are registered for it: a member of an EventEnum (maybe filtered) or a name.
 EventName = Union[str, EventEnum, CallableEventWithFilter]
@@ -83,6 +86,9 @@ class EventRegistry:
         self._event_handlers: defaultdict[Any, list[_Entry]] = defaultdict(list)
         self._allowed_events: list[EventName] = []
         self.last_event_name: Optional[EventName] = None
+        #: the user registered events of their own named as bridge's BackpropEvents (Ignite's FAQ
+        #: defines such an enum): the names are theirs, and bridge fires none of its own (Ignite has none)
+        self._backprop_names_taken = False
         self.state = State()
         self.logger = logging.getLogger("bridge.engine.engine." + self.__class__.__name__)
 
@@ -110,6 +116,8 @@ class EventRegistry:
             if not isinstance(e, (str, EventEnum)):
                 raise TypeError(f"Value at {index} of event_names should be a str or EventEnum, but given {e}")
             self._allowed_events.append(e)
+            if not isinstance(e, BackpropEvents) and (e.name if isinstance(e, EventEnum) else e) in _BACKPROP_NAMES:
+                self._backprop_names_taken = True
             if event_to_attr and e in event_to_attr:
                 State.event_to_attr[e] = event_to_attr[e]
         # the state needs counters for the new events
@@ -264,6 +272,8 @@ class EventRegistry:
 
     def _fire_counted(self, event: EventEnum) -> None:
         # Backprop events count themselves before firing, as the iteration does before ITERATION_STARTED.
+        if self._backprop_names_taken:
+            return  # the user's own events of these names fire where their process function says
         attr = State.event_to_attr[event]
         setattr(self.state, attr, getattr(self.state, attr, 0) + 1)
         self._fire_event(event)
