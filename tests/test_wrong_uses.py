@@ -37,7 +37,7 @@ import bridge.engine as be
 import bridge.exceptions as bexc
 import bridge.handlers as bh
 import bridge.metrics as bm
-from bridge.lightning.run_setup import TrainerKwargsError
+from bridge.lightning.trainer_options import TrainerKwargsError
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "engine.md"
 
@@ -526,7 +526,7 @@ def test_lightning_errors_name_the_option(runner: str, options: dict[str, Any], 
     assert type(error.__cause__) is lightning_error and str(error.__cause__) in str(error)
     key = next(iter(options))
     assert str(error).startswith(f"trainer_kwargs[{key!r}]={options[key]!r}: ")
-    assert Path(raised.traceback[-1].path).name == "run_setup.py"  # the raise is bridge's, Lightning's is the cause
+    assert Path(raised.traceback[-1].path).name == "trainer_options.py"  # the raise is bridge's, Lightning's is the cause
     assert type(error).__name__ == lightning_error.__name__  # printed as Lightning's type
 
 

@@ -58,20 +58,18 @@ from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
 from bridge.lightning.hooks import is_scalar
 from bridge.lightning.run_setup import (
-    TRAINER_OPTIONS,
     cheap_init,
-    check_trainer_options,
     end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
     random_states_before_setup,
     restore_placement,
-    trainer_kwargs_named,
     undo_setup_reseed,
     with_grad_scaler,
 )
 from bridge.lightning.sharding import shard_run_data
+from bridge.lightning.trainer_options import TRAINER_OPTIONS, check_trainer_options, trainer_kwargs_named
 
 __all__ = ["FABRIC_OPTIONS", "FabricRunner"]
 

@@ -37,14 +37,12 @@ from bridge.lightning.lifetime import let_go_with
 from bridge.lightning.module_dispatch import alone, dispatched_by_module
 from bridge.lightning.run_setup import (
     cheap_init,
-    check_trainer_options,
     end_process_group_at_exit,
     model_accelerator,
     placement,
     quiet_lightning,
     random_states_before_setup,
     restore_placement,
-    trainer_kwargs_named,
     undo_setup_reseed,
     with_grad_scaler,
 )
@@ -56,6 +54,7 @@ from bridge.lightning.trainer_ddp import (
     sync_raw_backward,
     train_shard,
 )
+from bridge.lightning.trainer_options import check_trainer_options, trainer_kwargs_named
 from bridge.lightning.trainer_spawn import EngineRunLauncher, FirstStepCheck, engine_run_launcher, own_optimizer_state
 
 __all__ = ["HOOK_TO_PHASE", "TrainerRunner"]
