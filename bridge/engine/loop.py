@@ -299,13 +299,15 @@ class RunLoop:
             engine.should_interrupt = False
             yield Phase.INTERRUPTED
 
-    def _any_flag(self) -> bool:
-        engine = self.engine
-        return bool(engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt)
-
     def _run_once_on_dataset(self) -> Generator[Phase, None, float]:
         engine = self.engine
         state = engine.state
+        # Read once per epoch: on Python 3.11 each ``Enum.MEMBER`` read goes through the enum
+        # metaclass's attribute hook (~0.1 us), and the iteration below would do nine of them.
+        batch_phase, start_phase, step_phase, end_phase = Phase.BATCH, Phase.ITERATION_START, Phase.STEP, Phase.ITERATION_END
+        get_batch_started, get_batch_completed = Events.GET_BATCH_STARTED, Events.GET_BATCH_COMPLETED
+        iteration_started, iteration_completed = Events.ITERATION_STARTED, Events.ITERATION_COMPLETED
+        stop_iteration = Events.DATALOADER_STOP_ITERATION
         start_time = time.time()
         # resuming mid-epoch: the counter starts where the state is
         iter_counter = 0 if engine._init_iter is None else engine._init_iter
@@ -320,20 +322,21 @@ class RunLoop:
                 state.batch = None
                 try:
                     if not refetch:
-                        yield Phase.BATCH
+                        yield batch_phase
                     refetch = False
                     # Ignite's rule: no second GET_BATCH_STARTED right after DATALOADER_STOP_ITERATION
-                    if engine.last_event_name != Events.DATALOADER_STOP_ITERATION:
+                    # identity: the loop fires it with this member (Ignite compares by name, ~0.15 us more)
+                    if engine.last_event_name is not stop_iteration:
                         if state.dataloader is not None:
-                            engine._fire_event(Events.GET_BATCH_STARTED)
-                            if self._any_flag():
+                            engine._fire_event(get_batch_started)
+                            if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                                 yield from self._maybe_terminate_or_interrupt()
                     state.batch = next(engine._dataloader_iter)
                     # reset here: an exhausted iterable dataloader may have left it set
                     state.output = None
                     if state.dataloader is not None:
-                        engine._fire_event(Events.GET_BATCH_COMPLETED)
-                        if self._any_flag():
+                        engine._fire_event(get_batch_completed)
+                        if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                             yield from self._maybe_terminate_or_interrupt()
                     iter_counter += 1
                     should_exit = False
@@ -359,25 +362,25 @@ class RunLoop:
                             )
                         break
                     if state.dataloader is not None:
-                        engine._fire_event(Events.DATALOADER_STOP_ITERATION)
-                        if self._any_flag():
+                        engine._fire_event(stop_iteration)
+                        if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                             yield from self._maybe_terminate_or_interrupt()
                     engine._setup_dataloader_iter()
                     should_exit = refetch = True
                     continue
 
-                yield Phase.ITERATION_START
+                yield start_phase
                 state.iteration += 1
-                engine._fire_event(Events.ITERATION_STARTED)
+                engine._fire_event(iteration_started)
                 # the flags are read inline on the per-iteration path (a call each would cost more)
                 if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
-                yield Phase.STEP
+                yield step_phase
                 state.output = engine._process_function(engine, state.batch)
 
-                yield Phase.ITERATION_END
-                engine._fire_event(Events.ITERATION_COMPLETED)
+                yield end_phase
+                engine._fire_event(iteration_completed)
                 if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
