@@ -270,10 +270,19 @@ class EventRegistry:
         self._assert_allowed_event(event_name)
         self._fire_event(event_name)
 
-    def _fire_counted(self, event: EventEnum) -> None:
+    def _fire_counted(self, event: EventEnum, *hook_args: object) -> None:
         # Backprop events count themselves before firing, as the iteration does before ITERATION_STARTED.
+        # Four per training step, so one frame each: a runner may call it as a framework hook
+        # (``functools.partial(engine._fire_counted, event)``; the hook's arguments are ignored),
+        # and it fires as _fire_event does, inline.
         if self._backprop_names_taken:
             return  # the user's own events of these names fire where their process function says
+        state = self.state
         attr = State.event_to_attr[event]
-        setattr(self.state, attr, getattr(self.state, attr, 0) + 1)
-        self._fire_event(event)
+        setattr(state, attr, getattr(state, attr, 0) + 1)
+        self.last_event_name = event
+        for func, takes_engine, args, kwargs in self._event_handlers[event]:
+            if takes_engine:
+                func(self, *args, **kwargs)
+            else:
+                func(*args, **kwargs)

@@ -20,7 +20,7 @@ import torch
 from pytorch_lightning.trainer.states import RunningStage
 from torch import Tensor
 
-from bridge.lightning.hook_table import Hook, dispatch_hooks, hook
+from bridge.lightning.hook_table import Hook, dispatch_hooks, dispatcher, hook
 
 if TYPE_CHECKING:
     from pytorch_lightning.core.optimizer import LightningOptimizer
@@ -91,13 +91,27 @@ class BackpropHooks(pl.Callback):
         if engine is not None:
             engine._fire_counted(hook.events[0])  # each backprop row stands for one event
 
+    def counter(self, hook: Hook) -> Callable[..., None]:
+        """For one fit: a callable of the hook's own arguments that fires ``hook``'s backprop event.
+
+        Subclasses whose engine is known for the whole fit return a direct one (no look-up per call).
+        """
+        return functools.partial(self._fire, hook)
+
+    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., None]:
+        """For one fit: this callback's ``hook`` as a callable of the hook's own arguments, which the
+        LightningModule's hook calls (:mod:`bridge.lightning.module_dispatch`)."""
+        if hook.loop == "backprop":
+            return self.counter(hook)
+        return functools.partial(dispatcher(self, hook.name), trainer, pl_module)
+
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # The optimizers exist now; their step gets the OPTIM_STEP_COMPLETED event.
         # Lightning makes new wrapped optimizers for each fit, so each fit wraps once per callback.
         wrapped = vars(self).setdefault("_wrapped_steps", [])
         for optimizer in LightningLink(trainer, pl_module).optimizers():
             wrapped.append((optimizer, vars(optimizer).get("step")))
-            optimizer.step = self._after_step(optimizer.step)  # type: ignore[method-assign]
+            optimizer.step = _after_step(optimizer.step, self.counter(_OPTIMIZER_STEP))  # type: ignore[method-assign]
 
     def unwrap_steps(self) -> None:
         """Undo :meth:`on_train_start`'s wrappers when the fit ends: a wrapper and its optimizer
@@ -108,14 +122,17 @@ class BackpropHooks(pl.Callback):
             else:
                 optimizer.step = previous
 
-    def _after_step(self, step: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(step)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            output = step(*args, **kwargs)
-            self._fire(_OPTIMIZER_STEP)
-            return output
 
-        return wrapped
+def _after_step(step: Callable[..., Any], fire: Callable[..., None]) -> Callable[..., Any]:
+    """A Lightning-wrapped optimizer's ``step``, then OPTIM_STEP_COMPLETED (Lightning has no hook there)."""
+
+    @functools.wraps(step)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        output = step(*args, **kwargs)
+        fire()
+        return output
+
+    return wrapped
 
 
 def lightning_step_output(output: Any) -> Any:

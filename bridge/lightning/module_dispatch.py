@@ -23,7 +23,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.utilities.model_helpers import is_overridden
 
 from bridge.engine.loop import Phase
-from bridge.lightning.hook_table import dispatcher, hooks
+from bridge.lightning.hook_table import hooks
+from bridge.lightning.hooks import BackpropHooks
 
 __all__ = ["alone", "dispatched_by_module"]
 
@@ -43,17 +44,18 @@ def alone(callback: pl.Callback, trainer: pl.Trainer, module: pl.LightningModule
 
 
 @contextmanager
-def dispatched_by_module(callback: pl.Callback, trainer: pl.Trainer, module: pl.LightningModule) -> Iterator[None]:
+def dispatched_by_module(callback: BackpropHooks, trainer: pl.Trainer, module: pl.LightningModule) -> Iterator[None]:
     """For one run, the module's per-iteration hooks call ``callback``'s, and Lightning skips the callback's.
 
     When ``callback`` is the Trainer's only one, calling it first from the module's hook keeps
     Lightning's order (callbacks, then the module) and saves one profiled Lightning hook call per
     hook and iteration. Lightning skips a callback hook that is not callable: the callback's are
     set to None. Instance attributes, restored afterwards (the module's class is untouched).
+    The callback says what each module hook calls (:meth:`BackpropHooks.module_hook`).
     """
     shadowed = {row.name: module.__dict__.get(row.name) for row in _PER_ITERATION}
     for row in _PER_ITERATION:
-        dispatch = functools.partial(dispatcher(callback, row.name), trainer, module)
+        dispatch = callback.module_hook(row, trainer, module)
         if row.name in module.__dict__ or getattr(type(module), row.name) is not getattr(pl.LightningModule, row.name):
             module.__dict__[row.name] = _ThenModule(dispatch, getattr(module, row.name))
         else:  # Lightning's own hook does nothing: the dispatch alone stands for it

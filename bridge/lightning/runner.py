@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any, Optional
 
@@ -79,6 +79,12 @@ _ENGINE_TRAINER_DEFAULTS: dict[str, Any] = {
 _UNKNOWN_EPOCH_LENGTH = sys.maxsize
 
 
+# The phases the per-iteration code compares with, read once: on Python 3.11 each
+# ``Phase.MEMBER`` read goes through the enum metaclass's attribute hook (~0.1 us).
+_BATCH, _ITERATION_START, _STEP, _ITERATION_END = Phase.BATCH, Phase.ITERATION_START, Phase.STEP, Phase.ITERATION_END
+_RUN_START, _EPOCH_END, _RUN_END, _INTERRUPTED = Phase.RUN_START, Phase.EPOCH_END, Phase.RUN_END, Phase.INTERRUPTED
+
+
 class _NoBatch:
     """Stands for ``batch=None`` (``run(data=None)``): Lightning skips ``None`` batches."""
 
@@ -129,7 +135,7 @@ class _RunDriver:
             waiting = self.loop.throw(KeyboardInterrupt())
         except KeyboardInterrupt as e:
             raise _LoopInterrupt() from e
-        if waiting >= Phase.RUN_END and self.trainer is not None:
+        if waiting >= _RUN_END and self.trainer is not None:
             self.trainer.should_stop = True  # EXCEPTION_RAISED handlers took it: the run is over
 
     def _resume(self, terminate: bool = False) -> None:
@@ -137,7 +143,7 @@ class _RunDriver:
             waiting = self.loop.terminate() if terminate else self.loop.advance()
         except KeyboardInterrupt as e:
             raise _LoopInterrupt() from e
-        if waiting >= Phase.RUN_END and self.trainer is not None:
+        if waiting >= _RUN_END and self.trainer is not None:
             self.trainer.should_stop = True
 
     def at(self, phase: Phase) -> None:
@@ -149,38 +155,38 @@ class _RunDriver:
                 waiting = loop.advance()
             except KeyboardInterrupt as e:
                 raise _LoopInterrupt() from e
-            if waiting >= Phase.RUN_END and self.trainer is not None:
+            if waiting >= _RUN_END and self.trainer is not None:
                 self.trainer.should_stop = True
             return
-        if loop.waiting is Phase.INTERRUPTED and phase is Phase.RUN_START:
+        if loop.waiting is _INTERRUPTED and phase is _RUN_START:
             self._resume()  # a new run() continues a paused one
             if loop.waiting is phase:
                 self._resume()
-        elif phase >= Phase.EPOCH_END and loop.waiting < phase:
+        elif phase >= _EPOCH_END and loop.waiting < phase:
             # Lightning ended the epoch or the run itself (a Lightning callback set should_stop,
             # max_time, ...): for the Ignite loop that is terminate().
             self._resume(terminate=True)
             if loop.waiting is phase:
                 self._resume()
 
-    def next_batch(self) -> Any:
-        self.at(Phase.BATCH)
-        if Phase.ITERATION_START <= self.loop.waiting <= Phase.ITERATION_END:
-            batch = self.engine.state.batch
-            return _NO_BATCH if batch is None else batch
-        raise StopIteration  # the loop ended this epoch (or the run)
-
-    def iteration_start(self, batch: Any) -> None:
-        if self.loop.waiting is Phase.ITERATION_START:
+    def batch_started(self, batch: Any, batch_idx: int) -> None:
+        """``on_train_batch_start``: ITERATION_STARTED; whether the step runs."""
+        self.hook = _ITERATION_START
+        if self.loop.waiting is _ITERATION_START:
             # Lightning may have moved the batch to the device: the process function gets that one
             self.engine.state.batch = None if batch is _NO_BATCH else batch
-        self.at(Phase.ITERATION_START)
-        self.skip_step = self.loop.waiting is not Phase.STEP
+        self.at(_ITERATION_START)
+        self.skip_step = self.loop.waiting is not _STEP
 
     def step(self) -> Any:
-        self.at(Phase.STEP)
+        self.at(_STEP)
         self.steps.iteration_done()
         return self.engine.state.output
+
+    def batch_ended(self, *hook_args: Any) -> None:
+        """``on_train_batch_end``: ITERATION_COMPLETED."""
+        self.hook = _ITERATION_END
+        self.at(_ITERATION_END)
 
 
 class _LoopData:
@@ -197,7 +203,12 @@ class _LoopData:
         return self
 
     def __next__(self) -> Any:
-        return self._driver.next_batch()
+        driver = self._driver
+        driver.at(_BATCH)
+        if _ITERATION_START <= driver.loop.waiting <= _ITERATION_END:
+            batch = driver.engine.state.batch
+            return _NO_BATCH if batch is None else batch
+        raise StopIteration  # the loop ended this epoch (or the run)
 
 
 def _combined_loader(data: _LoopData) -> CombinedLoader:
@@ -218,6 +229,18 @@ class _RunCallback(BackpropHooks):
     def backprop_engine(self) -> Engine:
         return self._driver.engine
 
+    # A fit has one engine: the per-iteration hooks go straight to it and to the driver.
+
+    def counter(self, hook: Hook) -> Callable[..., None]:
+        return functools.partial(self._driver.engine._fire_counted, hook.events[0])
+
+    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., None]:
+        if hook.phase is _ITERATION_START:
+            return self._driver.batch_started
+        if hook.phase is _ITERATION_END:
+            return self._driver.batch_ended
+        return super().module_hook(hook, trainer, pl_module)
+
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         # the strategy has started its processes: each rank takes its shard of the run's DataLoader
         driver = self._driver
@@ -233,11 +256,14 @@ class _RunCallback(BackpropHooks):
         phase = hook.phase
         assert phase is not None
         driver = self._driver
-        driver.hook = phase
-        if phase is Phase.ITERATION_START:
-            driver.iteration_start(args[0])  # the batch, as Lightning placed it
+        if phase is _ITERATION_START:
+            driver.batch_started(*args)  # the batch, as Lightning placed it, and its index
             return
-        if phase is Phase.RUN_START:
+        if phase is _ITERATION_END:
+            driver.batch_ended()
+            return
+        driver.hook = phase
+        if phase is _RUN_START:
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
             launcher = engine_run_launcher(trainer)
             spawned = launcher is not None and launcher.spawned
@@ -251,9 +277,9 @@ class _RunCallback(BackpropHooks):
                 if spawned and model is not None:
                     driver.step = FirstStepCheck(driver, model)  # type: ignore[method-assign]  # first step only
         driver.at(phase)
-        if phase is Phase.EPOCH_END:
+        if phase is _EPOCH_END:
             _log_metrics(driver.engine, sync=trainer.world_size > 1)
-        elif phase is Phase.RUN_END:
+        elif phase is _RUN_END:
             driver.steps.stop()
             self.unwrap_steps()
 
