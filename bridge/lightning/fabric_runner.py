@@ -41,7 +41,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import lightning_fabric.fabric as fabric_module
@@ -219,17 +219,21 @@ class FabricRunner:
         # Ignite's loop, advanced phase by phase; what Fabric adds is the step's precision context,
         # the batch's device and, at each epoch end, the numbers of state.metrics to the loggers.
         autocast, state, log = fabric.autocast, engine.state, bool(fabric.loggers)
+        # full precision's context does nothing: not entered at every step (~0.5 us)
+        plain = isinstance(autocast(), nullcontext)
+        # each Phase.MEMBER read costs ~0.1 us on Python 3.11 (the enum metaclass's attribute hook)
+        step, iteration_start, epoch_end, interrupted = Phase.STEP, Phase.ITERATION_START, Phase.EPOCH_END, Phase.INTERRUPTED
         # a run resumed after interrupt() goes on from where it paused
         waiting = loop.advance() if loop.suspended else loop.waiting
-        while waiting < Phase.INTERRUPTED:
-            if waiting is Phase.STEP:
+        while waiting < interrupted:
+            if waiting is step and not plain:
                 with autocast():
                     waiting = loop.advance()
                 continue
-            if waiting is Phase.ITERATION_START and move_batches and state.batch is not None:
+            if waiting is iteration_start and move_batches and state.batch is not None:
                 state.batch = fabric.to_device(state.batch)
             was, waiting = waiting, loop.advance()
-            if was is Phase.EPOCH_END and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
+            if was is epoch_end and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
                 _log_metrics(fabric, engine)
 
 
