@@ -44,6 +44,12 @@ PREDICT_HOOK_TO_EVENTS = _events_of("predict")
 _EXCEPTION_EVENTS = hook("on_exception").events
 
 
+# Read once: on Python 3.11 each ``Enum.MEMBER`` read goes through the enum metaclass's attribute
+# hook (~0.1 us), and the batch hooks would do several per iteration.
+_GET_BATCH_STARTED, _GET_BATCH_COMPLETED = Events.GET_BATCH_STARTED, Events.GET_BATCH_COMPLETED
+_ITERATION_STARTED, _RUN_START = Events.ITERATION_STARTED, Phase.RUN_START
+
+
 def _not_runnable(loop: str) -> RuntimeError:
     return RuntimeError(
         f"EngineCallback.{loop} is driven by the loops of the pl.Trainer it is passed to: "
@@ -148,11 +154,11 @@ class _View:
             return
         state = self.engine.state
         for event in row.events:
-            if event is Events.GET_BATCH_STARTED:
+            if event is _GET_BATCH_STARTED:
                 state.batch = None
-            elif event is Events.GET_BATCH_COMPLETED:
+            elif event is _GET_BATCH_COMPLETED:
                 state.batch, state.output = args[0], None
-            elif event is Events.ITERATION_STARTED:
+            elif event is _ITERATION_STARTED:
                 state.iteration += 1
             if not self.fire(trainer, (event,)):
                 return
@@ -370,10 +376,11 @@ class EngineCallback(BackpropHooks):
         return self.train if self._train.training else None
 
     def _on(self, row: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
-        if row.phase is Phase.RUN_START and row.loop == "fit":
+        fit_starts = row.phase is _RUN_START and row.loop == "fit"
+        if fit_starts:
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
         self._views[row.loop].at[row.phase](row, trainer, args)  # type: ignore[index]
-        if row.phase is Phase.RUN_START and row.loop == "fit" and self._restored is not None:
+        if fit_starts and self._restored is not None:
             self._restore()
 
     def _engines(self) -> tuple[_LoopEngine, ...]:
