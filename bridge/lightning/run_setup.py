@@ -1,6 +1,7 @@
 """What both runners set up around an Engine run: quiet Lightning, the model's device, the
-fp16 scaler option, a Lightning constructor without its per-instance package scan, the random
-streams through Lightning's setup, and the end of a multi-process run's process group.
+fp16 scaler option, a Lightning constructor without its per-instance package and environment
+scans, the random streams through Lightning's setup, and the end of a multi-process run's
+process group.
 
 Example:
     >>> import torch
@@ -15,11 +16,13 @@ import importlib.metadata
 import itertools
 import logging
 import os
+from argparse import Namespace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Optional
 
+import pytorch_lightning.utilities.argparse as lightning_argparse
 import torch
 from lightning_fabric.utilities.seed import _collect_rng_states, _set_rng_states
 from pytorch_lightning.plugins import MixedPrecision
@@ -31,6 +34,7 @@ __all__ = [
     "destroy_process_group",
     "end_process_group_at_exit",
     "model_accelerator",
+    "no_env_defaults_scan",
     "placement",
     "quiet_lightning",
     "random_states_before_setup",
@@ -49,14 +53,15 @@ def quiet_lightning() -> Iterator[None]:
         True
     """
     loggers = [logging.getLogger(name) for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
-    saved = [(logger, logger.level) for logger in loggers]
-    for logger in loggers:
-        if logger.level in (logging.NOTSET, logging.INFO):
-            logger.setLevel(logging.WARNING)
+    # only the loggers changed here are set back: each setLevel clears the cache of every logger of the
+    # process, and a nested evaluator's run finds them quiet already
+    changed = [(logger, logger.level) for logger in loggers if logger.level in (logging.NOTSET, logging.INFO)]
+    for logger, _ in changed:
+        logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        for logger, level in saved:
+        for logger, level in changed:
             logger.setLevel(level)
 
 
@@ -169,6 +174,42 @@ def undo_setup_reseed(states: Optional[dict[str, Any]]) -> None:
 
 # entry-point group -> whether any installed package registers a callback factory in it
 _has_callback_factories: dict[str, bool] = {}
+
+
+@contextmanager
+def no_env_defaults_scan() -> Iterator[None]:
+    """Skip ``pl.Trainer``'s look-up of ``PL_TRAINER_*`` defaults when the environment has none.
+
+    Lightning's constructor reads the signature of ``pl.Trainer`` and one environment variable per
+    argument on every construction: a tenth of a short Engine run (a nested evaluator's). When no
+    variable of the family is set, that look-up finds nothing, so it is skipped; when one is,
+    Lightning reads them as usual.
+
+    Example:
+        >>> import pytorch_lightning as pl
+        >>> options = dict(logger=False, enable_progress_bar=False, enable_model_summary=False)
+        >>> with no_env_defaults_scan():
+        ...     pl.Trainer(**options).max_epochs is None
+        True
+        >>> os.environ["PL_TRAINER_MAX_EPOCHS"] = "3"  # one is set: Lightning reads them all
+        >>> with no_env_defaults_scan():
+        ...     pl.Trainer(**options).max_epochs
+        3
+        >>> del os.environ["PL_TRAINER_MAX_EPOCHS"]
+    """
+    if any(name.startswith("PL_TRAINER_") for name in os.environ):
+        yield
+        return
+    original = getattr(lightning_argparse, "_parse_env_variables")  # noqa: B009 (a module's private name)
+    setattr(lightning_argparse, "_parse_env_variables", _no_env_variables)
+    try:
+        yield
+    finally:
+        setattr(lightning_argparse, "_parse_env_variables", original)
+
+
+def _no_env_variables(cls: type, template: str = "") -> Namespace:
+    return Namespace()
 
 
 @contextmanager

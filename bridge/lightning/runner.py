@@ -39,6 +39,7 @@ from bridge.lightning.run_setup import (
     cheap_init,
     end_process_group_at_exit,
     model_accelerator,
+    no_env_defaults_scan,
     placement,
     quiet_lightning,
     random_states_before_setup,
@@ -396,7 +397,7 @@ class TrainerRunner:
         with quiet_lightning():
             device = placement(spec.model)
             named = trainer_kwargs_named(spec.trainer_kwargs, "pl.Trainer")  # Lightning's errors name the option
-            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"), named:
+            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"), no_env_defaults_scan(), named:
                 callback = _RunCallback(driver)
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
