@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.run import PAIRS, RUNNERS, main
 
 
@@ -30,10 +32,11 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
 def test_benchmark_share_and_controls(tmp_path: Path) -> None:
     import doctest
 
+    import benchmarks.instructions
     import benchmarks.run
     import benchmarks.share
 
-    for module in (benchmarks.run, benchmarks.share):  # their examples run, as bridge's do
+    for module in (benchmarks.run, benchmarks.share, benchmarks.instructions):  # their examples run, as bridge's do
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, module.__name__
     assert set(benchmarks.share.SHARE_PAIRS.values()) <= set(benchmarks.share.SHARE_RUNNERS)
     assert set(benchmarks.run.CONTROLS) <= set(benchmarks.run.RUNNERS)
@@ -53,3 +56,17 @@ def test_metrics_benchmark_smoke(tmp_path: Path) -> None:
     assert doctest.testmod(benchmarks.metrics, optionflags=doctest.ELLIPSIS).failed == 0
     docs = (Path(benchmarks.metrics.__file__).parent.parent / "docs" / "benchmarks.md").read_text()
     assert benchmarks.metrics.START in docs and benchmarks.metrics.END in docs  # --update-docs has its block
+
+
+def test_instruction_counts_need_valgrind_and_known_runners(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # A real count runs Python under valgrind for about a minute per run: here only the checks
+    # that come before it (the counts themselves are in docs/benchmarks.md).
+    import benchmarks.instructions as instructions
+
+    with pytest.raises(SystemExit):
+        instructions.main(["bridge_engine", "no_such_runner"])
+    assert "unknown runners ['no_such_runner']" in capsys.readouterr().err
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="needs valgrind"):
+        instructions.count("bridge_engine", 10)
+    assert instructions.per_iteration({1000: 9_000, 250: 1_500}) == 10.0  # keyed by iterations, either order
