@@ -95,12 +95,32 @@ class BackpropHooks(pl.Callback):
         """For one fit: a callable of the hook's own arguments that fires ``hook``'s backprop event.
 
         Subclasses whose engine is known for the whole fit return a direct one (no look-up per call).
+
+        Example:
+            >>> from bridge.engine import Engine
+            >>> class Hooks(BackpropHooks):
+            ...     engine = Engine(lambda e, b: b)
+            ...     def backprop_engine(self):
+            ...         return self.engine
+            >>> hooks = Hooks()
+            >>> hooks.counter(hook("on_after_backward"))(torch.ones(1))  # called as Lightning calls the hook
+            >>> hooks.engine.state.backward_completed
+            1
         """
         return functools.partial(self._fire, hook)
 
     def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., None]:
         """For one fit: this callback's ``hook`` as a callable of the hook's own arguments, which the
-        LightningModule's hook calls (:mod:`bridge.lightning.module_dispatch`)."""
+        LightningModule's hook calls (:mod:`bridge.lightning.module_dispatch`).
+
+        Example:
+            >>> class Hooks(BackpropHooks):
+            ...     def backprop_engine(self):
+            ...         return None  # e.g. outside training: the events go nowhere
+            >>> call = Hooks().module_hook(hook("on_before_backward"), None, None)
+            >>> call(torch.ones(1)) is None
+            True
+        """
         if hook.loop == "backprop":
             return self.counter(hook)
         return functools.partial(dispatcher(self, hook.name), trainer, pl_module)

@@ -171,7 +171,7 @@ class _RunDriver:
                 self._resume()
 
     def batch_started(self, batch: Any, batch_idx: int) -> None:
-        """``on_train_batch_start``: ITERATION_STARTED; whether the step runs."""
+        """``on_train_batch_start``: ITERATION_STARTED, then ``skip_step`` says whether the step runs."""
         self.hook = _ITERATION_START
         if self.loop.waiting is _ITERATION_START:
             # Lightning may have moved the batch to the device: the process function gets that one
