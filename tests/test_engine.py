@@ -446,3 +446,27 @@ def test_external_callback_factories_are_loaded_only_when_installed(monkeypatch:
     assert calls == ["pytorch_lightning.callbacks_factory"]
     assert not any(isinstance(cb, FromFactory) for cb in engine.lightning_trainer.callbacks)
     assert callback_connector._load_external_callbacks is load  # put back after the Trainer is built
+
+
+def test_the_trainer_environment_defaults_are_read_only_when_one_is_set(monkeypatch: Any) -> None:
+    import pytorch_lightning.utilities.argparse as lightning_argparse
+
+    parse = lightning_argparse._parse_env_variables
+    calls: list[type] = []
+
+    def counted(cls: type, *args: Any) -> Any:
+        calls.append(cls)
+        return parse(cls, *args)
+
+    monkeypatch.setattr(lightning_argparse, "_parse_env_variables", counted)
+    for name in [name for name in os.environ if name.startswith("PL_TRAINER_")]:
+        monkeypatch.delenv(name)
+    engine = Engine(lambda e, b: b)
+    engine.run([1])
+    assert calls == []  # none set: no scan of the Trainer's signature and the environment per run
+    assert lightning_argparse._parse_env_variables is counted  # put back after the Trainer is built
+
+    monkeypatch.setenv("PL_TRAINER_LOG_EVERY_N_STEPS", "7")  # one set: Lightning reads them as usual
+    engine.run([1])
+    assert calls == [pl.Trainer]
+    assert engine.lightning_trainer.log_every_n_steps == 7

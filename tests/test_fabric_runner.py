@@ -116,6 +116,23 @@ def test_the_step_runs_under_the_precision_plugins_autocast() -> None:
     assert dtypes == {"trainer": torch.bfloat16, "fabric": torch.bfloat16}
 
 
+
+def test_a_full_precision_step_is_not_entered_into_a_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 32-true's autocast is a nullcontext: asked once per run, not entered at every step (~0.5 us)
+    from lightning_fabric import Fabric
+
+    autocast, asked = Fabric.autocast, []
+
+    def counted(fabric: Fabric) -> Any:
+        asked.append(1)
+        return autocast(fabric)
+
+    monkeypatch.setattr(Fabric, "autocast", counted)
+    Engine(lambda e, b: b, runner="fabric").run([1, 2, 3], max_epochs=2)
+    assert len(asked) == 1
+    Engine(lambda e, b: b, runner="fabric", trainer_kwargs={"precision": "bf16-mixed"}).run([1, 2, 3], max_epochs=2)
+    assert len(asked) == 1 + 1 + 6  # bf16: the check, then each of the six steps in its context
+
 def test_metrics_and_engine_log_reach_fabric_loggers(tmp_path: Path) -> None:
     from lightning_fabric.loggers import CSVLogger
 
