@@ -470,3 +470,26 @@ def test_the_trainer_environment_defaults_are_read_only_when_one_is_set(monkeypa
     engine.run([1])
     assert calls == [pl.Trainer]
     assert engine.lightning_trainer.log_every_n_steps == 7
+
+
+def test_handler_registry_keeps_ignites_access_by_event_and_by_name() -> None:
+    # bridge keys _event_handlers by the events' names (a str hashes without a Python call); Ignite's
+    # events hash and compare by name, so what Ignite clients and profilers do with it still works
+    class Custom(EventEnum):
+        PING = "ping"
+
+    engine = Engine(lambda e, b: e.fire_event(Custom.PING) or e.fire_event("pong"))
+    engine.register_events(*Custom)
+    engine.register_events("pong")
+    log: list[str] = []
+    engine.add_event_handler(Events.ITERATION_COMPLETED(every=2), lambda: log.append("every 2"))
+    engine.add_event_handler(Events.ITERATION_COMPLETED, lambda: log.append("each"))
+    engine.add_event_handler(Custom.PING, lambda: log.append("ping"))
+    engine.add_event_handler("pong", lambda: log.append("pong"))
+    # Ignite's BasicTimeProfiler puts its handler first, in place, in the list found by the event
+    engine._event_handlers[Events.ITERATION_COMPLETED].insert(0, (lambda: log.append("first"), False, (), {}))
+    assert Events.ITERATION_COMPLETED in engine._event_handlers and "ITERATION_COMPLETED" in engine._event_handlers
+    assert engine._event_handlers[Custom.PING] is engine._event_handlers["PING"]
+    assert engine.has_event_handler(engine._event_handlers["pong"][0][0], "pong")
+    engine.run([0, 0], max_epochs=1)
+    assert log == ["ping", "pong", "first", "each", "ping", "pong", "first", "every 2", "each"]

@@ -127,14 +127,15 @@ class _StepEvents:
     """Fires OPTIM_STEP_STARTED / _COMPLETED around a Fabric optimizer's step, as Lightning's hooks do."""
 
     def __init__(self, engine: Engine, optimizer: Any) -> None:
-        self._engine, self._optimizer = engine, optimizer
+        self._optimizer = optimizer
+        self._before, self._after = ([engine._counted(event) for event in events] for events in _STEP)
 
     def step(self, closure: Any = None) -> Any:
-        for event in _STEP[0]:
-            self._engine._fire_counted(event)
+        for fire in self._before:
+            fire()
         output = self._optimizer.step(closure)
-        for event in _STEP[1]:
-            self._engine._fire_counted(event)
+        for fire in self._after:
+            fire()
         return output
 
     def __getattr__(self, name: str) -> Any:  # zero_grad, param_groups, state_dict, optimizer, ...
@@ -153,16 +154,17 @@ class FabricDriver:
     def __init__(self, fabric: Fabric, engine: Engine, module: Any, optimizers: list[Any]) -> None:
         self.fabric, self._engine, self._module = fabric, engine, module
         self._optimizers = [_StepEvents(engine, optimizer) for optimizer in optimizers]
+        self._before, self._after = ([engine._counted(event) for event in events] for events in _BACKWARD)
 
     def optimizers(self) -> list[Any]:
         return list(self._optimizers)
 
     def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
-        for event in _BACKWARD[0]:
-            self._engine._fire_counted(event)
+        for fire in self._before:
+            fire()
         self.fabric.backward(loss, *args, model=self._module, **kwargs)
-        for event in _BACKWARD[1]:
-            self._engine._fire_counted(event)
+        for fire in self._after:
+            fire()
 
     def log(self, name: str, value: Any, **kwargs: Any) -> None:
         # Lightning's LightningModule.log options (on_step, on_epoch, ...) have no Fabric meaning
