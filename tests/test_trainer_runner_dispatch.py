@@ -146,3 +146,31 @@ def test_hooks_the_module_does_not_override_fire_the_same_events() -> None:
     assert alone == shared == expected * 3
     assert seen["callback hooks"] == [None] * len(PER_ITERATION)
     assert not set(PER_ITERATION) & set(vars(module))
+
+
+@pytest.mark.parametrize("module_cls", [Plain, Traced])
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_a_terminate_at_iteration_started_skips_the_modules_step_on_both_paths(
+    module_cls: type, with_callback: bool
+) -> None:
+    # on_train_batch_start answers Lightning -1 (no step, the epoch ends) when the loop ended the epoch
+    log: list[str] = []
+    module = module_cls(log)
+    engine = create_lightning_trainer(module, callbacks=[Recorder(log)] if with_callback else [])
+    engine.add_event_handler(Events.ITERATION_STARTED(once=2), lambda e: e.terminate_epoch())
+    state = engine.run(DATA * 2, max_epochs=2)
+    # pytorch-ignite's numbers: the first epoch ends at iteration 2 before its step, the second runs 6
+    assert log.count("training_step") == 7
+    assert (state.epoch, state.iteration, state.backward_completed) == (2, 8, 7)
+    if module_cls is Traced:
+        assert log.count("module.on_train_batch_start") == 8  # the module's own hook still runs
+
+
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_a_terminate_at_iteration_started_skips_the_process_function_on_both_paths(with_callback: bool) -> None:
+    log: list[str] = []
+    engine = Engine(lambda e, b: log.append("step"), callbacks=[Recorder(log)] if with_callback else [])
+    engine.add_event_handler(Events.ITERATION_STARTED(once=2), lambda e: e.terminate())
+    state = engine.run(DATA, max_epochs=3)
+    assert log.count("step") == 1  # pytorch-ignite's numbers
+    assert (state.epoch, state.iteration) == (1, 2)

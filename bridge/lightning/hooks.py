@@ -21,6 +21,7 @@ from pytorch_lightning.trainer.states import RunningStage
 from torch import Tensor
 
 from bridge.lightning.hook_table import Hook, dispatch_hooks, dispatcher, hook
+from bridge.lightning.module_dispatch import then_module
 
 if TYPE_CHECKING:
     from pytorch_lightning.core.optimizer import LightningOptimizer
@@ -57,7 +58,10 @@ class LightningLink:
         return list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
 
     def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
-        self.module.manual_backward(loss, *args, **kwargs)
+        if args or kwargs:
+            self.module.manual_backward(loss, *args, **kwargs)
+        else:  # the usual call: positional arguments only are cheaper for Python (no argument unpacking)
+            self.module.manual_backward(loss)
 
     def log(self, name: str, value: Any, **kwargs: Any) -> None:
         # Lightning warns on every logger=True call when the run has no logger (Engine's default)
@@ -109,21 +113,23 @@ class BackpropHooks(pl.Callback):
         """
         return functools.partial(self._fire, hook)
 
-    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., None]:
-        """For one fit: this callback's ``hook`` as a callable of the hook's own arguments, which the
-        LightningModule's hook calls (:mod:`bridge.lightning.module_dispatch`).
+    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., Any]:
+        """For one fit: what the LightningModule's ``hook`` becomes when this callback's is called from
+        it (:mod:`bridge.lightning.module_dispatch`): this callback's ``hook``, then the module's own.
 
         Example:
             >>> class Hooks(BackpropHooks):
             ...     def backprop_engine(self):
             ...         return None  # e.g. outside training: the events go nowhere
-            >>> call = Hooks().module_hook(hook("on_before_backward"), None, None)
+            >>> call = Hooks().module_hook(hook("on_before_backward"), None, pl.LightningModule())
             >>> call(torch.ones(1)) is None
             True
         """
         if hook.loop == "backprop":
-            return self.counter(hook)
-        return functools.partial(dispatcher(self, hook.name), trainer, pl_module)
+            own = self.counter(hook)
+        else:
+            own = functools.partial(dispatcher(self, hook.name), trainer, pl_module)
+        return then_module(own, pl_module, hook.name)
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # The optimizers exist now; their step gets the OPTIM_STEP_COMPLETED event.
@@ -155,6 +161,9 @@ def _after_step(step: Callable[..., Any], fire: Callable[..., None]) -> Callable
     return wrapped
 
 
+_NOT_MAPPINGS = (float, int, str, tuple, list)
+
+
 def lightning_step_output(output: Any) -> Any:
     """What a manual-optimization ``training_step`` may hand Lightning of an Ignite output.
 
@@ -169,6 +178,8 @@ def lightning_step_output(output: Any) -> Any:
     """
     if isinstance(output, Tensor):
         return output
+    if output is None or isinstance(output, _NOT_MAPPINGS):
+        return None  # the usual outputs, every step: no Mapping ABC check (a Python-level call)
     # Lightning detaches a mapping's "loss": only a tensor may stand there ({"loss": None} would crash it)
     if isinstance(output, Mapping) and ("loss" not in output or isinstance(output["loss"], Tensor)):
         return output
@@ -210,11 +221,11 @@ class StepCounter:
         self.stop()
         progress = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
 
-        state = trainer.state
+        state, training = trainer.state, RunningStage.TRAINING  # the member read once, not at every step
 
         def count(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
             # inside LightningOptimizer.step Lightning has counted "ready" already: not twice
-            if state.stage is RunningStage.TRAINING and progress.total.ready == progress.total.completed:
+            if state.stage is training and progress.total.ready == progress.total.completed:
                 self._count(progress)
 
         self._progress, self._per_iteration = progress, not trainer.optimizers

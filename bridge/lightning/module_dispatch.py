@@ -17,16 +17,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.model_helpers import is_overridden
 
 from bridge.engine.loop import Phase
 from bridge.lightning.hook_table import hooks
-from bridge.lightning.hooks import BackpropHooks
 
-__all__ = ["alone", "dispatched_by_module"]
+if TYPE_CHECKING:
+    from bridge.lightning.hooks import BackpropHooks
+
+__all__ = ["alone", "dispatched_by_module", "then_module"]
 
 
 # The callback hooks Lightning calls every iteration, on each callback and then on the module,
@@ -51,15 +53,11 @@ def dispatched_by_module(callback: BackpropHooks, trainer: pl.Trainer, module: p
     Lightning's order (callbacks, then the module) and saves one profiled Lightning hook call per
     hook and iteration. Lightning skips a callback hook that is not callable: the callback's are
     set to None. Instance attributes, restored afterwards (the module's class is untouched).
-    The callback says what each module hook calls (:meth:`BackpropHooks.module_hook`).
+    The callback says what each module hook becomes (:meth:`BackpropHooks.module_hook`).
     """
     shadowed = {row.name: module.__dict__.get(row.name) for row in _PER_ITERATION}
     for row in _PER_ITERATION:
-        dispatch = callback.module_hook(row, trainer, module)
-        if row.name in module.__dict__ or getattr(type(module), row.name) is not getattr(pl.LightningModule, row.name):
-            module.__dict__[row.name] = _ThenModule(dispatch, getattr(module, row.name))
-        else:  # Lightning's own hook does nothing: the dispatch alone stands for it
-            module.__dict__[row.name] = dispatch
+        module.__dict__[row.name] = callback.module_hook(row, trainer, module)
         setattr(callback, row.name, None)
     try:
         yield
@@ -72,13 +70,35 @@ def dispatched_by_module(callback: BackpropHooks, trainer: pl.Trainer, module: p
                 module.__dict__[name] = previous
 
 
+def then_module(callback_hook: Callable[..., Any], module: pl.LightningModule, name: str) -> Callable[..., Any]:
+    """``callback_hook``, then the module's own hook ``name``: one module hook standing for both.
+
+    Lightning's own hooks do nothing: for a module that does not override ``name``,
+    ``callback_hook`` alone stands for both.
+
+    Example:
+        >>> class Module(pl.LightningModule):
+        ...     def on_after_backward(self):
+        ...         print("module")
+        >>> then_module(lambda: print("callback"), Module(), "on_after_backward")()
+        callback
+        module
+        >>> hook = lambda: None
+        >>> then_module(hook, pl.LightningModule(), "on_after_backward") is hook
+        True
+    """
+    if name in module.__dict__ or getattr(type(module), name) is not getattr(pl.LightningModule, name):
+        return _ThenModule(callback_hook, getattr(module, name))
+    return callback_hook
+
+
 class _ThenModule:
-    """The callback's hook, then the module's own: one module hook standing for both.
+    """The callback's hook, then the module's own (:func:`then_module`).
 
     An object rather than a closure: under ``ddp_spawn`` Lightning pickles the module with it.
     """
 
-    def __init__(self, callback_hook: Callable[..., None], module_hook: Callable[..., Any]) -> None:
+    def __init__(self, callback_hook: Callable[..., Any], module_hook: Callable[..., Any]) -> None:
         functools.update_wrapper(self, module_hook)
         self.callback_hook, self.module_hook = callback_hook, module_hook
 

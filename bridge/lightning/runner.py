@@ -34,7 +34,7 @@ from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
 from bridge.lightning.hooks import BackpropHooks, LightningLink, StepCounter, is_scalar, lightning_step_output
 from bridge.lightning.interrupts import OutsideLoopInterrupt, interrupts_reach_the_loop
 from bridge.lightning.lifetime import let_go_with
-from bridge.lightning.module_dispatch import alone, dispatched_by_module
+from bridge.lightning.module_dispatch import alone, dispatched_by_module, then_module
 from bridge.lightning.run_setup import (
     cheap_init,
     end_process_group_at_exit,
@@ -170,14 +170,19 @@ class _RunDriver:
             if loop.waiting is phase:
                 self._resume()
 
-    def batch_started(self, batch: Any, batch_idx: int) -> None:
-        """``on_train_batch_start``: ITERATION_STARTED, then ``skip_step`` says whether the step runs."""
+    def batch_started(self, batch: Any, batch_idx: int) -> Optional[int]:
+        """``on_train_batch_start``: ITERATION_STARTED, then ``skip_step`` says whether the step runs.
+
+        Returns what bridge's module answers Lightning: -1 (skip the step, end the epoch) when the
+        loop ended the epoch at ITERATION_STARTED.
+        """
         self.hook = _ITERATION_START
         if self.loop.waiting is _ITERATION_START:
             # Lightning may have moved the batch to the device: the process function gets that one
             self.engine.state.batch = None if batch is _NO_BATCH else batch
         self.at(_ITERATION_START)
-        self.skip_step = self.loop.waiting is not _STEP
+        self.skip_step = skip = self.loop.waiting is not _STEP
+        return -1 if skip else None
 
     def step(self) -> Any:
         self.at(_STEP)
@@ -233,13 +238,17 @@ class _RunCallback(BackpropHooks):
     # A fit has one engine: the per-iteration hooks go straight to it and to the driver.
 
     def counter(self, hook: Hook) -> Callable[..., None]:
-        return functools.partial(self._driver.engine._fire_counted, hook.events[0])
+        return self._driver.engine._counted(hook.events[0])
 
-    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., None]:
+    def module_hook(self, hook: Hook, trainer: pl.Trainer, pl_module: pl.LightningModule) -> Callable[..., Any]:
+        driver = self._driver
         if hook.phase is _ITERATION_START:
-            return self._driver.batch_started
+            own = pl_module.on_train_batch_start
+            if isinstance(own, _LoopBatchStart):  # a driven module's: one call starts the iteration, then runs it
+                return _LoopBatchStart(own.original, driver, starts=True)
+            return driver.batch_started  # bridge's own module: the driver answers for it
         if hook.phase is _ITERATION_END:
-            return self._driver.batch_ended
+            return then_module(driver.batch_ended, pl_module, hook.name)
         return super().module_hook(hook, trainer, pl_module)
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
@@ -335,13 +344,19 @@ class _LoopStep:
 
 
 class _LoopBatchStart:
-    """A driven module's ``on_train_batch_start``: also -1 (end the epoch) when the loop ended it."""
+    """A driven module's ``on_train_batch_start``: also -1 (end the epoch) when the loop ended it.
 
-    def __init__(self, original: Any, driver: _RunDriver) -> None:
+    ``starts``: it is bridge's callback's hook too (:mod:`bridge.lightning.module_dispatch`), and
+    fires ITERATION_STARTED first.
+    """
+
+    def __init__(self, original: Any, driver: _RunDriver, starts: bool = False) -> None:
         functools.update_wrapper(self, original)
-        self.original, self.driver = original, driver
+        self.original, self.driver, self.starts = original, driver, starts
 
     def __call__(self, batch: Any, batch_idx: int) -> Optional[int]:
+        if self.starts:
+            self.driver.batch_started(batch, batch_idx)
         response = self.original(batch, batch_idx)
         return -1 if self.driver.skip_step else response
 
