@@ -76,7 +76,9 @@ class DrivenMixin:
             >>> engine.run([torch.ones(1, 2)] * 3).optim_step_completed
             3
         """
-        return list(self._require_driver("optimizers").optimizers())
+        # the driver is read inline (not through _require_driver): the process function's hot path
+        driver = self._driver
+        return list((driver if driver is not None else self._require_driver("optimizers")).optimizers())
 
     def manual_backward(self, loss: torch.Tensor, *args: object, **kwargs: object) -> None:
         """``loss.backward()`` through Lightning (precision scaling, strategy), firing BACKWARD events.
@@ -92,7 +94,13 @@ class DrivenMixin:
             >>> _ = engine.run([torch.tensor([1.0, 2.0])])
             tensor([1., 2.])
         """
-        self._require_driver("manual_backward").manual_backward(loss, *args, **kwargs)
+        driver = self._driver
+        if driver is None:
+            driver = self._require_driver("manual_backward")
+        if args or kwargs:
+            driver.manual_backward(loss, *args, **kwargs)
+        else:  # a call with positional arguments only is cheaper for Python (no argument unpacking)
+            driver.manual_backward(loss)
 
     def log(self, name: str, value: object, **kwargs: object) -> None:
         """Log ``value`` to the Lightning loggers of the run (``LightningModule.log``'s options).
