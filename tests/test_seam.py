@@ -232,6 +232,39 @@ def test_nothing_outside_the_loop_touches_its_generator() -> None:
     assert offenders == []
 
 
+class _Carrier(Exception):
+    """A runner's carrier for a KeyboardInterrupt (the Trainer runner's goes through Lightning)."""
+
+
+@pytest.mark.parametrize("carrier", [None, _Carrier])
+def test_a_keyboard_interrupt_leaves_the_loop_in_the_runners_carrier(carrier: Any) -> None:
+    def step(engine: Engine, batch: int) -> None:
+        raise KeyboardInterrupt
+
+    engine = Engine(step)
+    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1], 1, 1
+    loop = RunLoop(engine)
+    loop.interrupt_carrier = carrier
+    with pytest.raises(carrier or KeyboardInterrupt) as raised:
+        while loop.waiting is not Phase.FINISHED:
+            loop.advance()
+    if carrier is not None:
+        assert isinstance(raised.value.__cause__, KeyboardInterrupt)
+    assert loop.raised and loop.waiting is Phase.FINISHED
+    # a Ctrl-C thrown in between phases leaves the same way
+    engine.state.dataloader = [1]
+    loop = RunLoop(engine)
+    loop.interrupt_carrier = carrier
+    with pytest.raises(carrier or KeyboardInterrupt):
+        loop.throw(KeyboardInterrupt())
+    # a run that moves to new processes keeps it (Lightning's ddp_spawn pickles the loop, through these)
+    fresh = RunLoop(engine)
+    fresh.interrupt_carrier = carrier
+    moved = RunLoop.__new__(RunLoop)
+    moved.__setstate__(fresh.__getstate__())
+    assert moved.interrupt_carrier is carrier and moved.waiting is Phase.RUN_START
+
+
 def test_the_loop_runs_with_no_lightning_at_all() -> None:
     code = textwrap.dedent(
         """

@@ -15,7 +15,9 @@ step, end the epoch, stop). The contract, all a runner may use:
 - :meth:`RunLoop.terminate`: the framework ended the epoch or run itself (``terminate()``);
 - :meth:`RunLoop.throw`: the framework got an exception between phases (a Ctrl-C);
 - :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling;
-- :meth:`RunLoop.fail_iteration`: the framework failed within an iteration: Ignite's handling there.
+- :meth:`RunLoop.fail_iteration`: the framework failed within an iteration: Ignite's handling there;
+- :attr:`RunLoop.interrupt_carrier`: what a ``KeyboardInterrupt`` leaves the loop as, for a framework
+  that would handle a bare one itself.
 
 Nothing here imports Lightning. The engine owns the loop between ``run`` calls (an
 interrupted run stays suspended in it), so no other module touches the generator.
@@ -32,7 +34,7 @@ import time
 import warnings
 from collections.abc import Generator, Iterator
 from enum import IntEnum
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Optional, cast
 
 from bridge.engine.events import Events, State
 from bridge.engine.utils import _to_hours_mins_secs
@@ -109,6 +111,12 @@ class RunLoop:
         (<Phase.INTERRUPTED: 8>, 7)
     """
 
+    #: The exception a ``KeyboardInterrupt`` of the run leaves :meth:`advance` and :meth:`throw` as,
+    #: raised from it (``__cause__``), when the runner's framework would handle a bare one itself
+    #: (Lightning shuts down and exits): the runner catches the carrier where the framework hands
+    #: it back, and raises the interrupt. None: it leaves as it is.
+    interrupt_carrier: Optional[type[Exception]] = None
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         #: True once the loop itself raised (after Ignite's exception handling)
@@ -126,8 +134,9 @@ class RunLoop:
             self.waiting = waiting = next(self._generator)
         except StopIteration:
             self.waiting = waiting = Phase.FINISHED
-        except BaseException:
+        except BaseException as e:
             self.waiting, self.raised = Phase.FINISHED, True
+            self._carry(e)
             raise
         return waiting
 
@@ -144,10 +153,15 @@ class RunLoop:
             self.waiting = self._generator.throw(exception)
         except StopIteration:
             self.waiting = Phase.FINISHED
-        except BaseException:
+        except BaseException as e:
             self.waiting, self.raised = Phase.FINISHED, True
+            self._carry(e)
             raise
         return self.waiting
+
+    def _carry(self, exception: BaseException) -> None:
+        if self.interrupt_carrier is not None and isinstance(exception, KeyboardInterrupt):
+            raise self.interrupt_carrier() from exception
 
     def fail(self, exception: BaseException) -> None:
         """The framework driving the loop failed: drop the loop without its own exception
@@ -192,17 +206,18 @@ class RunLoop:
     # Processes started by pickling the run (Lightning's ``ddp_spawn``) get the loop of a run
     # that has not started: a generator cannot cross, and such a loop is all its engine's state.
 
-    def __getstate__(self) -> dict[str, Engine]:
+    def __getstate__(self) -> dict[str, object]:
         if self.waiting is not Phase.RUN_START:
             raise TypeError(
                 f"A run loop waiting at {self.waiting.name} cannot be pickled: only a run that has not started "
                 "can move to new processes (strategy='ddp_spawn'); an interrupted or ongoing run continues "
                 "in the process that holds it (use strategy='ddp')."
             )
-        return {"engine": self.engine}
+        return {"engine": self.engine, "interrupt_carrier": self.interrupt_carrier}
 
-    def __setstate__(self, state: dict[str, Engine]) -> None:
-        self.engine = state["engine"]
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.engine = cast("Engine", state["engine"])
+        self.interrupt_carrier = cast(Optional[type[Exception]], state.get("interrupt_carrier"))
         self.raised = self._discarding = False
         self.waiting = Phase.RUN_START
         # the engine may still be unpickling (it refers to its loop): start the generator on first use

@@ -101,7 +101,14 @@ class _LoopInterrupt(Exception):
 
 
 class _RunDriver:
-    """Resumes an engine's run loop from Lightning's hooks and steers the Trainer by its answer."""
+    """Resumes an engine's run loop from Lightning's hooks and steers the Trainer by its answer.
+
+    :meth:`at` is where Lightning reaching a phase meets the loop. The four hooks of every
+    iteration (``next`` on the data, ``on_train_batch_start``, ``training_step``,
+    ``on_train_batch_end``) do its usual case inline: the loop waits at their phase and no Ctrl-C
+    is pending, so it advances (one Python call less each, the hot path); anything else goes to
+    :meth:`at`.
+    """
 
     def __init__(self, engine: Engine, loop: RunLoop) -> None:
         self.engine = engine
@@ -116,6 +123,8 @@ class _RunDriver:
         self.random_states: Optional[dict[str, Any]] = None
         #: the phase of the last fit hook Lightning called: where a Lightning callback that fails is
         self.hook: Optional[Phase] = None
+        #: a Ctrl-C came while Lightning's code ran: the next phase Lightning reaches throws it into the loop
+        self.interrupt_pending = False
 
     def release(self) -> None:
         """The run is over: the Trainer's callback and module (which hold this driver) no longer reach
@@ -124,51 +133,39 @@ class _RunDriver:
         del self.engine, self.loop, self.trainer
 
     def interrupt_at_next_phase(self) -> None:
-        """A Ctrl-C came while Lightning's code ran: the next phase Lightning reaches throws it into the loop.
+        """A Ctrl-C came while Lightning's code ran: the next phase Lightning reaches throws it into the loop."""
+        self.interrupt_pending = True
 
-        An instance attribute standing for :meth:`at` until then, so the hot path checks nothing.
-        """
-        self.at = self._interrupted  # type: ignore[method-assign]
-
-    def _interrupted(self, phase: Phase) -> None:
-        del self.at
-        try:
-            waiting = self.loop.throw(KeyboardInterrupt())
-        except KeyboardInterrupt as e:
-            raise _LoopInterrupt() from e
-        if waiting >= _RUN_END and self.trainer is not None:
-            self.trainer.should_stop = True  # EXCEPTION_RAISED handlers took it: the run is over
-
-    def _resume(self, terminate: bool = False) -> None:
-        try:
-            waiting = self.loop.terminate() if terminate else self.loop.advance()
-        except KeyboardInterrupt as e:
-            raise _LoopInterrupt() from e
-        if waiting >= _RUN_END and self.trainer is not None:
-            self.trainer.should_stop = True
+    def stop(self) -> None:
+        """The loop ended the run (or paused it): Lightning stops after the current hook."""
+        assert self.trainer is not None  # set before the fit whose hooks resume the loop
+        self.trainer.should_stop = True
 
     def at(self, phase: Phase) -> None:
-        """Lightning reached ``phase``: resume the loop if it waits there."""
+        """Lightning reached ``phase``: resume the loop if it waits there (a pending Ctrl-C goes in first).
+
+        A ``KeyboardInterrupt`` leaves the loop as ``_LoopInterrupt`` (the loop's ``interrupt_carrier``).
+        """
         loop = self.loop
-        if loop.waiting is phase:
-            # the hot path, four times per iteration: the loop waits where Lightning is
-            try:
+        if self.interrupt_pending:
+            self.interrupt_pending = False
+            waiting = loop.throw(KeyboardInterrupt())
+        elif loop.waiting is phase:
+            waiting = loop.advance()
+        elif loop.waiting is _INTERRUPTED and phase is _RUN_START:
+            waiting = loop.advance()  # a new run() continues a paused one
+            if waiting is phase:
                 waiting = loop.advance()
-            except KeyboardInterrupt as e:
-                raise _LoopInterrupt() from e
-            if waiting >= _RUN_END and self.trainer is not None:
-                self.trainer.should_stop = True
-            return
-        if loop.waiting is _INTERRUPTED and phase is _RUN_START:
-            self._resume()  # a new run() continues a paused one
-            if loop.waiting is phase:
-                self._resume()
         elif phase >= _EPOCH_END and loop.waiting < phase:
             # Lightning ended the epoch or the run itself (a Lightning callback set should_stop,
             # max_time, ...): for the Ignite loop that is terminate().
-            self._resume(terminate=True)
-            if loop.waiting is phase:
-                self._resume()
+            waiting = loop.terminate()
+            if waiting is phase:
+                waiting = loop.advance()
+        else:
+            return
+        if waiting >= _RUN_END:
+            self.stop()
 
     def batch_started(self, batch: Any, batch_idx: int) -> Optional[int]:
         """``on_train_batch_start``: ITERATION_STARTED, then ``skip_step`` says whether the step runs.
@@ -177,22 +174,37 @@ class _RunDriver:
         loop ended the epoch at ITERATION_STARTED.
         """
         self.hook = _ITERATION_START
-        if self.loop.waiting is _ITERATION_START:
+        loop = self.loop
+        if loop.waiting is _ITERATION_START:
             # Lightning may have moved the batch to the device: the process function gets that one
             self.engine.state.batch = None if batch is _NO_BATCH else batch
-        self.at(_ITERATION_START)
-        self.skip_step = skip = self.loop.waiting is not _STEP
+        if loop.waiting is _ITERATION_START and not self.interrupt_pending:
+            if loop.advance() >= _RUN_END:
+                self.stop()
+        else:
+            self.at(_ITERATION_START)
+        self.skip_step = skip = loop.waiting is not _STEP
         return -1 if skip else None
 
     def step(self) -> Any:
-        self.at(_STEP)
+        loop = self.loop
+        if loop.waiting is _STEP and not self.interrupt_pending:
+            if loop.advance() >= _RUN_END:
+                self.stop()
+        else:
+            self.at(_STEP)
         self.steps.iteration_done()
         return self.engine.state.output
 
     def batch_ended(self, *hook_args: Any) -> None:
         """``on_train_batch_end``: ITERATION_COMPLETED."""
         self.hook = _ITERATION_END
-        self.at(_ITERATION_END)
+        loop = self.loop
+        if loop.waiting is _ITERATION_END and not self.interrupt_pending:
+            if loop.advance() >= _RUN_END:
+                self.stop()
+        else:
+            self.at(_ITERATION_END)
 
 
 class _LoopData:
@@ -210,8 +222,13 @@ class _LoopData:
 
     def __next__(self) -> Any:
         driver = self._driver
-        driver.at(_BATCH)
-        if _ITERATION_START <= driver.loop.waiting <= _ITERATION_END:
+        loop = driver.loop
+        if loop.waiting is _BATCH and not driver.interrupt_pending:
+            if loop.advance() >= _RUN_END:
+                driver.stop()
+        else:
+            driver.at(_BATCH)
+        if _ITERATION_START <= loop.waiting <= _ITERATION_END:
             batch = driver.engine.state.batch
             return _NO_BATCH if batch is None else batch
         raise StopIteration  # the loop ended this epoch (or the run)
@@ -448,7 +465,11 @@ class TrainerRunner:
                     # (limit_val_batches=0 skips it) keeps Lightning from warning that it has none
                     val_dataloaders: Optional[list[Any]] = [] if is_overridden("validation_step", module) else None
                     driver.random_states = random_states_before_setup()
-                    trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
+                    loop.interrupt_carrier = _LoopInterrupt  # through Lightning's code, not as a KeyboardInterrupt
+                    try:
+                        trainer.fit(module, _combined_loader(_LoopData(driver)), val_dataloaders=val_dataloaders)
+                    finally:
+                        loop.interrupt_carrier = None
             except _LoopInterrupt as e:
                 end_launched_processes(trainer)
                 raise e.__cause__ from None  # type: ignore[misc]
