@@ -66,7 +66,24 @@ def test_instruction_counts_need_valgrind_and_known_runners(monkeypatch: pytest.
     with pytest.raises(SystemExit):
         instructions.main(["bridge_engine", "no_such_runner"])
     assert "unknown runners ['no_such_runner']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        instructions.main(["bridge_engine", "--seeds", "0"])
+    assert "--seeds must be at least 1, got 0" in capsys.readouterr().err
     monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="needs valgrind"):
         instructions.count("bridge_engine", 10)
     assert instructions.per_iteration({1000: 9_000, 250: 1_500}) == 10.0  # keyed by iterations, either order
+
+
+def test_instruction_counts_take_the_minimum_over_hash_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a type-cache collision under one seed only adds instructions: the other seed's count stands
+    import benchmarks.instructions as instructions
+
+    per_iteration_by_seed = {("bridge_engine", 0): 50, ("bridge_engine", 1): 40, ("pl_manual_raw", 0): 30, ("pl_manual_raw", 1): 31}
+
+    def count(runner: str, iterations: int, seed: int = 0) -> int:
+        return 1_000_000 + per_iteration_by_seed[runner, seed] * iterations
+
+    monkeypatch.setattr(instructions, "count", count)
+    assert instructions.measure(["bridge_engine", "pl_manual_raw"], seeds=2) == {"bridge_engine": 40.0, "pl_manual_raw": 30.0}
+    assert instructions.measure(["bridge_engine"], seeds=1) == {"bridge_engine": 50.0}
