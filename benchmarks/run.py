@@ -496,13 +496,13 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if args.smoke:
         sizes = dict(over=20, comp=4, width=32, faq=(4, 2), every=(20, 10), short=3, ddp=0, reps=1, imports=0,
-                     share=(50, 1))  # fmt: skip
+                     share=(50, 1, 1))  # fmt: skip
     elif args.quick:
         sizes = dict(over=400, comp=15, width=512, faq=(5, 5), every=(300, 100), short=20, ddp=300, reps=3, imports=1,
-                     share=(500, 5))  # fmt: skip
+                     share=(500, 3, 2))  # fmt: skip
     else:
         sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, ddp=1500, reps=5,
-                     imports=3, share=(1000, 25))  # fmt: skip
+                     imports=3, share=(1000, 6, 5))  # fmt: skip
 
     warnings.filterwarnings("ignore")
     import logging
@@ -671,7 +671,10 @@ def render(r: dict[str, Any]) -> str:
     from benchmarks.share import SHARE_PAIRS
 
     share = r["share"]
+    iterations, reps, processes = r["sizes"]["share"]
     lines += ["### Framework-only cost: a do-nothing step (`benchmarks/share.py`)", "",
+              f"Each runner's median over {processes} fresh processes (memory layouts), each the minimum over "
+              f"{reps} interleaved repetitions of {iterations} iterations.", "",
               "| runner | µs/iter | its baseline | own cost over the baseline (µs/iter) |", "|---|---|---|---|"]
     for name, t in share.items():
         base = SHARE_PAIRS.get(name)

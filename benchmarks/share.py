@@ -7,16 +7,33 @@ iteration's time is the framework's alone, and the difference between a bridge r
 its baseline (same user code) is bridge's own cost, in microseconds. The minimum over
 interleaved repetitions is used: noise on a shared machine only ever adds time.
 
+One process is one draw of memory layout, and the layout decides which hot attribute look-ups
+collide in CPython's type attribute cache (4096 slots, indexed by the type's version tag and the
+name's address): they then walk the class's MRO on every call. The same code, the same pair, in
+six fresh processes measured ``create_lightning_trainer``'s own cost at 15 to 27 µs, each
+process steady within itself (docs/benchmarks.md). So ``processes`` fresh interpreters (each its
+own address-space randomisation and hash seed) each measure every runner, and each runner's
+median over them is reported: the cost a user's process typically pays, not one draw's.
+
 Example:
     >>> shares = measure(iterations=20, reps=1)
     >>> sorted(shares) == sorted(SHARE_RUNNERS) and all(t > 0 for t in shares.values())
     True
+
+```bash
+python -m benchmarks.share 1000 5   # one process's measure, as JSON (what measure(processes=N) runs N times)
+```
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from benchmarks.run import PAIRS, PL_KWARGS, Batches
@@ -159,9 +176,33 @@ SHARE_PAIRS = {name: base for name, base in PAIRS.items() if name in SHARE_RUNNE
 SHARE_PAIRS.update({"pl_manual_raw (A/A control)": "pl_manual_raw", "pl_auto (A/A control)": "pl_auto"})
 
 
-def measure(iterations: int = 1000, reps: int = 15) -> dict[str, float]:
+def measure(iterations: int = 1000, reps: int = 15, processes: int = 1) -> dict[str, float]:
     """Seconds per iteration of each runner: the minimum over interleaved repetitions of the
-    run's median tick-to-tick time (one slow iteration or one slow run does not count)."""
+    run's median tick-to-tick time (one slow iteration or one slow run does not count).
+
+    ``processes`` > 1: each runner's median over that many fresh processes (memory layouts),
+    each measuring ``reps`` repetitions.
+    """
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes}")
+    if processes > 1:
+        draws = [_in_fresh_process(iterations, reps) for _ in range(processes)]
+        return {name: statistics.median(draw[name] for draw in draws) for name in SHARE_RUNNERS}
+    return _measure_here(iterations, reps)
+
+
+def _in_fresh_process(iterations: int, reps: int) -> dict[str, float]:
+    # PYTHONHASHSEED is left as the caller's environment has it: unset, each process draws its own
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.share", str(iterations), str(reps)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmarks.share in a fresh process failed:\n{child.stderr[-2000:]}")
+    return dict(json.loads(child.stdout.splitlines()[-1]))
+
+
+def _measure_here(iterations: int, reps: int) -> dict[str, float]:
     import torch
 
     data = Batches([(torch.zeros(1), torch.zeros(1))] * iterations)
@@ -177,3 +218,15 @@ def measure(iterations: int = 1000, reps: int = 15) -> dict[str, float]:
             per_iter = statistics.median(b - a for a, b in zip(ticks, ticks[1:]))
             best[name] = min(best.get(name, per_iter), per_iter)
     return best
+
+
+if __name__ == "__main__":  # one process's measure for measure(processes=N): JSON on the last line
+    import logging
+    import warnings
+
+    import torch
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))  # as benchmarks.run does
+    print(json.dumps(_measure_here(int(sys.argv[1]), int(sys.argv[2]))))

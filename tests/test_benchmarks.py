@@ -42,6 +42,24 @@ def test_benchmark_share_and_controls(tmp_path: Path) -> None:
     assert set(benchmarks.run.CONTROLS) <= set(benchmarks.run.RUNNERS)
 
 
+def test_share_median_over_fresh_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import benchmarks.share as share
+
+    draws = iter([{name: 1.0 for name in share.SHARE_RUNNERS}, {name: 5.0 for name in share.SHARE_RUNNERS},
+                  {name: 2.0 for name in share.SHARE_RUNNERS}])  # fmt: skip
+    monkeypatch.setattr(share, "_in_fresh_process", lambda iterations, reps: next(draws))
+    assert share.measure(10, 1, processes=3) == {name: 2.0 for name in share.SHARE_RUNNERS}  # each runner's median
+    with pytest.raises(ValueError, match="processes must be at least 1, got 0"):
+        share.measure(10, 1, processes=0)
+
+
+def test_share_in_a_fresh_process() -> None:
+    from benchmarks.share import SHARE_RUNNERS, _in_fresh_process
+
+    draw = _in_fresh_process(iterations=10, reps=1)  # the child's JSON, read back
+    assert set(draw) == set(SHARE_RUNNERS) and all(t > 0 for t in draw.values())
+
+
 def test_metrics_benchmark_smoke(tmp_path: Path) -> None:
     import doctest
 
