@@ -493,3 +493,38 @@ def test_handler_registry_keeps_ignites_access_by_event_and_by_name() -> None:
     assert engine.has_event_handler(engine._event_handlers["pong"][0][0], "pong")
     engine.run([0, 0], max_epochs=1)
     assert log == ["ping", "pong", "first", "each", "ping", "pong", "first", "every 2", "each"]
+
+
+def _quiet_run_trace(engine_cls: Any, events: Any, spy: bool, **kwargs: Any) -> list[str]:
+    """What a run shows of its events when few have handlers: the process function's
+    ``last_event_name``, a handler added mid-epoch, and (``spy``) each call of ``_fire_event``."""
+    log: list[str] = []
+    engine = engine_cls(lambda e, b: log.append(f"step sees {e.last_event_name.name}"), **kwargs)
+    if spy:
+        fire = engine._fire_event
+
+        def spied(event: Any, *args: Any, **kw: Any) -> None:
+            log.append(f"fire {getattr(event, 'name', event)}")
+            fire(event, *args, **kw)
+
+        engine._fire_event = spied
+
+    def add_late(e: Any) -> None:
+        if e.state.iteration == 2:  # in the middle of the first epoch: from the next event on
+            e.add_event_handler(events.ITERATION_STARTED, lambda e: log.append(f"late at {e.state.iteration}"))
+
+    engine.add_event_handler(events.ITERATION_COMPLETED, add_late)
+    engine.run([0, 0, 0], max_epochs=2)
+    return log
+
+
+@pytest.mark.parametrize("spy", [False, True])
+@pytest.mark.parametrize("runner", ["trainer", "fabric"])
+def test_events_without_handlers_are_recorded_and_a_replaced_fire_event_sees_each(runner: str, spy: bool) -> None:
+    # the loop records an event nothing handles without calling _fire_event; what Ignite's loop shows
+    import ignite.engine
+
+    ours = _quiet_run_trace(Engine, Events, spy, runner=runner)
+    assert ours == _quiet_run_trace(ignite.engine.Engine, ignite.engine.Events, spy)
+    assert ours.count("step sees ITERATION_STARTED") == 6 and "late at 3" in ours
+    assert ("fire GET_BATCH_STARTED" in ours) is spy

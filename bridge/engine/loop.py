@@ -37,6 +37,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Optional, cast
 
 from bridge.engine.events import Events, State
+from bridge.engine.registry import EventRegistry
 from bridge.engine.utils import _to_hours_mins_secs
 
 if TYPE_CHECKING:
@@ -323,6 +324,11 @@ class RunLoop:
         get_batch_started, get_batch_completed = Events.GET_BATCH_STARTED, Events.GET_BATCH_COMPLETED
         iteration_started, iteration_completed = Events.ITERATION_STARTED, Events.ITERATION_COMPLETED
         stop_iteration = Events.DATALOADER_STOP_ITERATION
+        # An event nothing handles is only recorded (last_event_name), here without _fire_event's call:
+        # four a iteration, most with no handler. The handler lists are read at each event (a handler
+        # may add one), and a replaced _fire_event (a subclass's, a test's mock) gets every event.
+        handlers = engine._event_handlers
+        direct = getattr(engine._fire_event, "__func__", None) is EventRegistry._fire_event
         start_time = time.time()
         # resuming mid-epoch: the counter starts where the state is
         iter_counter = 0 if engine._init_iter is None else engine._init_iter
@@ -343,14 +349,20 @@ class RunLoop:
                     # identity: the loop fires it with this member (Ignite compares by name, ~0.15 us more)
                     if engine.last_event_name is not stop_iteration:
                         if state.dataloader is not None:
-                            engine._fire_event(get_batch_started)
+                            if handlers.get("GET_BATCH_STARTED") or not direct:
+                                engine._fire_event(get_batch_started)
+                            else:
+                                engine.last_event_name = get_batch_started
                             if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                                 yield from self._maybe_terminate_or_interrupt()
                     state.batch = next(engine._dataloader_iter)
                     # reset here: an exhausted iterable dataloader may have left it set
                     state.output = None
                     if state.dataloader is not None:
-                        engine._fire_event(get_batch_completed)
+                        if handlers.get("GET_BATCH_COMPLETED") or not direct:
+                            engine._fire_event(get_batch_completed)
+                        else:
+                            engine.last_event_name = get_batch_completed
                         if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                             yield from self._maybe_terminate_or_interrupt()
                     iter_counter += 1
@@ -386,7 +398,10 @@ class RunLoop:
 
                 yield start_phase
                 state.iteration += 1
-                engine._fire_event(iteration_started)
+                if handlers.get("ITERATION_STARTED") or not direct:
+                    engine._fire_event(iteration_started)
+                else:
+                    engine.last_event_name = iteration_started
                 # the flags are read inline on the per-iteration path (a call each would cost more)
                 if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
@@ -395,7 +410,10 @@ class RunLoop:
                 state.output = engine._process_function(engine, state.batch)
 
                 yield end_phase
-                engine._fire_event(iteration_completed)
+                if handlers.get("ITERATION_COMPLETED") or not direct:
+                    engine._fire_event(iteration_completed)
+                else:
+                    engine.last_event_name = iteration_completed
                 if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
