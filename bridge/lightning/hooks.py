@@ -214,7 +214,9 @@ class StepCounter:
 
     def __init__(self) -> None:
         self._progress: Any = None
-        self._per_iteration = False
+        #: whether each iteration counts as a step (Lightning knows no optimizer): callers on a hot
+        #: path read it before calling :meth:`iteration_done`
+        self.per_iteration = False
         self._handles: list[Any] = []
 
     def start(self, trainer: pl.Trainer) -> None:
@@ -228,17 +230,17 @@ class StepCounter:
             if state.stage is training and progress.total.ready == progress.total.completed:
                 self._count(progress)
 
-        self._progress, self._per_iteration = progress, not trainer.optimizers
+        self._progress, self.per_iteration = progress, not trainer.optimizers
         self._handles = [optimizer.register_step_post_hook(count) for optimizer in trainer.optimizers]
 
     def iteration_done(self) -> None:
-        if self._per_iteration:
+        if self.per_iteration:
             self._count(self._progress)
 
     def stop(self) -> None:
         for handle in self._handles:
             handle.remove()
-        self._handles, self._progress, self._per_iteration = [], None, False
+        self._handles, self._progress, self.per_iteration = [], None, False
 
     @staticmethod
     def _count(progress: Any) -> None:

@@ -25,6 +25,7 @@ from pytorch_lightning.strategies.launchers.multiprocessing import _MultiProcess
 from pytorch_lightning.trainer.connectors import callback_connector
 from pytorch_lightning.utilities.combined_loader import CombinedLoader
 from pytorch_lightning.utilities.model_helpers import is_overridden
+from torch import Tensor
 from torch.utils.hooks import RemovableHandle
 
 from bridge.engine.engine import Engine
@@ -193,7 +194,8 @@ class _RunDriver:
                 self.stop()
         else:
             self.at(_STEP)
-        self.steps.iteration_done()
+        if self.steps.per_iteration:  # read here: no call on the usual run, whose optimizers count steps
+            self.steps.iteration_done()
         return self.engine.state.output
 
     def batch_ended(self, *hook_args: Any) -> None:
@@ -338,7 +340,9 @@ class _RunModule(pl.LightningModule):
             self.model = spec.model
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
-        return lightning_step_output(self._driver.step())
+        output = self._driver.step()
+        # the usual outputs pass as they are, without a call
+        return output if output is None or type(output) is Tensor else lightning_step_output(output)
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> Optional[int]:
         # -1 makes Lightning skip the step and end the epoch: the loop ended it at ITERATION_STARTED
