@@ -263,9 +263,11 @@ class _RunCallback(BackpropHooks):
         driver = self._driver
         if hook.phase is _ITERATION_START:
             own = pl_module.on_train_batch_start
-            if isinstance(own, _LoopBatchStart):  # a driven module's: one call starts the iteration, then runs it
+            if isinstance(own, _LoopBatchStart) and _overrides_batch_start(own.original):
+                # a driven module's own hook: one call starts the iteration, then runs it
                 return _LoopBatchStart(own.original, driver, starts=True)
-            return driver.batch_started  # bridge's own module: the driver answers for it
+            # bridge's module, or one that leaves the hook as Lightning's no-op: the driver answers for it
+            return driver.batch_started
         if hook.phase is _ITERATION_END:
             return then_module(driver.batch_ended, pl_module, hook.name)
         return super().module_hook(hook, trainer, pl_module)
@@ -362,6 +364,11 @@ class _LoopStep:
     def __call__(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
         self.link.step_args = (args, kwargs)
         return self.driver.step()
+
+
+def _overrides_batch_start(hook: Callable[..., Any]) -> bool:
+    # Lightning's own on_train_batch_start does nothing (and answers None)
+    return getattr(hook, "__func__", None) is not pl.LightningModule.on_train_batch_start
 
 
 class _LoopBatchStart:
