@@ -295,10 +295,9 @@ class EventRegistry:
         # Four per training step, so one frame each: it fires as _fire_event does, inline.
         if self._backprop_names_taken:
             return  # the user's own events of these names fire where their process function says
-        # the counter in the state's dict: a dynamic getattr/setattr would look the name up on the
-        # State type each time, four names per step (CPython's type cache, docs/benchmarks.md)
-        counters = self.state.__dict__
-        counters[attr] = counters.get(attr, 0) + 1
+        # the counter in the state's dict (State creates every counter of event_to_attr): a dynamic
+        # getattr/setattr would look the name up on the State type each time, four names per step
+        self.state.__dict__[attr] += 1
         self.last_event_name = event
         for func, takes_engine, args, kwargs in self._event_handlers[event._name_]:
             if takes_engine:
