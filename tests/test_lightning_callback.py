@@ -657,3 +657,46 @@ def test_predict_engine_sees_each_prediction_and_attaches_handlers() -> None:
     assert (state.epoch_length, state.max_epochs, state.metrics) == (3, 1, {})
     with pytest.raises(RuntimeError, match="EngineCallback.predict is driven by the loops"):
         callback.predict.run([1])
+
+
+def _spied_trace(engine: Any, events: Any, log: list[str], spy: bool) -> None:
+    """Logs a handler added mid-epoch and (``spy``) every call of the engine's ``_fire_event``."""
+    if spy:
+        fire = engine._fire_event
+
+        def spied(event: Any, *args: Any, **kwargs: Any) -> None:
+            if event.name in {e.name for e in RUN_EVENTS}:  # bridge's backprop events have no Ignite counterpart
+                log.append(f"fire {event.name}")
+            fire(event, *args, **kwargs)
+
+        engine._fire_event = spied
+
+    def add_late(e: Any) -> None:
+        if e.state.iteration == 2:  # mid-epoch: it fires from the next batch on
+            e.add_event_handler(events.ITERATION_STARTED, lambda e: log.append(f"late at {e.state.iteration}"))
+
+    engine.add_event_handler(events.ITERATION_COMPLETED, add_late)
+
+
+@pytest.mark.parametrize("spy", [False, True])
+def test_unhandled_batch_events_are_recorded_and_a_replaced_fire_event_sees_each(spy: bool) -> None:
+    # .train records GET_BATCH_* / ITERATION_STARTED without a call when nothing handles them;
+    # what it shows is what pytorch-ignite's Engine shows over the same batches
+    import ignite.engine
+
+    class Step(Regression):
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            log.append(f"step sees {callback.train.last_event_name.name}")
+            return super().training_step(batch, batch_idx)
+
+    log: list[str] = []
+    callback = EngineCallback()
+    _spied_trace(callback.train, Events, log, spy)
+    quiet_trainer(max_epochs=2, callbacks=[callback]).fit(Step(), regression_data(12, 4))
+    ours, log = log, []
+    engine = ignite.engine.Engine(lambda e, b: log.append(f"step sees {e.last_event_name.name}"))
+    _spied_trace(engine, ignite.engine.Events, log, spy)
+    engine.run([0, 1, 2], max_epochs=2)
+    # Lightning restarts its dataloader itself: .train has no DATALOADER_STOP_ITERATION (the hook table)
+    assert ours == [entry for entry in log if entry != "fire DATALOADER_STOP_ITERATION"]
+    assert ours.count("step sees ITERATION_STARTED") == 6 and "late at 3" in ours

@@ -37,7 +37,6 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Optional, cast
 
 from bridge.engine.events import Events, State
-from bridge.engine.registry import EventRegistry
 from bridge.engine.utils import _to_hours_mins_secs
 
 if TYPE_CHECKING:
@@ -328,7 +327,7 @@ class RunLoop:
         # four a iteration, most with no handler. The handler lists are read at each event (a handler
         # may add one), and a replaced _fire_event (a subclass's, a test's mock) gets every event.
         handlers = engine._event_handlers
-        direct = getattr(engine._fire_event, "__func__", None) is EventRegistry._fire_event
+        direct = engine._fires_directly()
         start_time = time.time()
         # resuming mid-epoch: the counter starts where the state is
         iter_counter = 0 if engine._init_iter is None else engine._init_iter

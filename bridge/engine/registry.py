@@ -268,6 +268,12 @@ class EventRegistry:
             else:
                 func(*event_args, *args, **kwargs)
 
+    def _fires_directly(self) -> bool:
+        """Whether ``_fire_event`` is this registry's own, not a subclass's or an instance's
+        replacement (a test's mock): then a loop may record an event nothing handles
+        (``last_event_name``) without calling it, as it would have done."""
+        return getattr(self._fire_event, "__func__", None) is EventRegistry._fire_event
+
     def fire_event(self, event_name: Any) -> None:
         """Run the handlers of a registered event now (custom events, typically).
 

@@ -134,6 +134,8 @@ class _View:
         self.engine = engine
         self.outputs_from_lightning = True
         self.running = False
+        #: for this run: events nothing handles are recorded without a call (``engine._fires_directly``)
+        self.direct = False
         self.at: dict[Phase, Callable[[Hook, pl.Trainer, tuple[Any, ...]], None]] = {
             Phase.RUN_START: self.start,
             Phase.EPOCH_START: self.epoch_start,
@@ -152,7 +154,8 @@ class _View:
     def batch_start(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
         if not self.running:
             return
-        state = self.engine.state
+        engine = self.engine
+        state, handlers = engine.state, engine._event_handlers
         for event in row.events:
             if event is _GET_BATCH_STARTED:
                 state.batch = None
@@ -160,7 +163,11 @@ class _View:
                 state.batch, state.output = args[0], None
             elif event is _ITERATION_STARTED:
                 state.iteration += 1
-            if not self.fire(trainer, (event,)):
+            # three events per batch, most with no handler: those are only recorded, as firing would
+            # (a pending terminate() still goes through fire, which ends the run after the event)
+            if self.direct and not handlers.get(event._name_) and not engine.should_terminate:
+                engine.last_event_name = event
+            elif not self.fire(trainer, (event,)):
                 return
 
     def batch_end(self, row: Hook, trainer: pl.Trainer, args: tuple[Any, ...]) -> None:
@@ -222,6 +229,7 @@ class _TrainView(_View):
         state.max_epochs = max_epochs if max_epochs is not None and max_epochs >= 0 else None
         state.max_iters = None
         self.training = self.running = True
+        self.direct = engine._fires_directly()
         self.terminated = False
         self._run_start = time.time()
         self.fire(trainer, row.events)
@@ -281,6 +289,7 @@ class _EvalView(_View):
         state.iteration = state.epoch = 0
         state.max_epochs, state.max_iters = 1, None
         self.running = True
+        self.direct = engine._fires_directly()
         self._start = time.time()
         self.fire(trainer, row.events)
 
