@@ -489,7 +489,7 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
         main(["--smoke", "--out", "/tmp/bench"], quiet=True)
     """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes, finishes in under a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repetition (tests)")
     parser.add_argument("--out", default="benchmarks/results", help="results folder")
     args = parser.parse_args(argv)
