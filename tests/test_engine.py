@@ -528,3 +528,33 @@ def test_events_without_handlers_are_recorded_and_a_replaced_fire_event_sees_eac
     assert ours == _quiet_run_trace(ignite.engine.Engine, ignite.engine.Events, spy)
     assert ours.count("step sees ITERATION_STARTED") == 6 and "late at 3" in ours
     assert ("fire GET_BATCH_STARTED" in ours) is spy
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
+def test_a_run_has_lightnings_sigterm_handler_and_restores_only_what_lightning_set() -> None:
+    def user_handler(signum: int, frame: Any) -> None:
+        """A handler the user installed before the run."""
+
+    def set_in_the_run(signum: int, frame: Any) -> None:
+        """A handler the process function installs."""
+
+    during: dict[str, Any] = {}
+
+    def step(engine: Engine, batch: Any) -> None:
+        during["SIGTERM"] = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGUSR2, set_in_the_run)
+
+    touched = (signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
+    before = {signum: signal.getsignal(signum) for signum in touched}
+    try:
+        signal.signal(signal.SIGTERM, user_handler)
+        signal.signal(signal.SIGUSR1, user_handler)
+        Engine(step).run([0])
+        # Lightning's fit notifies of SIGTERM (calling the user's handler too), then gives theirs back
+        assert type(during["SIGTERM"]).__name__ == "_HandlersCompose" and user_handler in during["SIGTERM"].signal_handlers
+        assert signal.getsignal(signal.SIGTERM) is user_handler and signal.getsignal(signal.SIGUSR1) is user_handler
+        # what the run's own code set stays set, as after an Ignite run: only Lightning's signals are restored
+        assert signal.getsignal(signal.SIGUSR2) is set_in_the_run
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)

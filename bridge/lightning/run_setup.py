@@ -12,18 +12,22 @@ Example:
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib.metadata
 import itertools
 import logging
 import os
+import signal
 from argparse import Namespace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Optional
 
+import pytorch_lightning as pl
 import pytorch_lightning.utilities.argparse as lightning_argparse
 import torch
+from lightning_fabric.plugins.environments import SLURMEnvironment
 from lightning_fabric.utilities.seed import _collect_rng_states, _set_rng_states
 from pytorch_lightning.plugins import MixedPrecision
 
@@ -33,6 +37,7 @@ __all__ = [
     "cheap_init",
     "destroy_process_group",
     "end_process_group_at_exit",
+    "fewer_signals_restored",
     "model_accelerator",
     "no_env_defaults_scan",
     "placement",
@@ -238,6 +243,33 @@ def cheap_init(module: ModuleType, group: str) -> Iterator[None]:
         yield
     finally:
         setattr(module, "_load_external_callbacks", original)
+
+
+def fewer_signals_restored(trainer: pl.Trainer) -> None:
+    """Let ``trainer``'s fit save and restore the handlers of only the signals Lightning may set.
+
+    A fit registers Lightning's SIGTERM handler (and, on SLURM with auto-requeue, one for the
+    requeue signal). It saves the handler of every signal first, ~60 of them, and its teardown
+    registers each one again: ~0.2 ms, a tenth of a short Engine run (a nested evaluator's), paid
+    at every run. The handlers it restores are the same when only the signals it may set are saved.
+
+    Example:
+        >>> trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+        >>> fewer_signals_restored(trainer)
+        >>> signal.SIGTERM in trainer._signal_connector._get_current_signal_handlers()
+        True
+    """
+    environment = trainer._accelerator_connector.cluster_environment
+    signals = {signal.SIGTERM, getattr(signal, "SIGUSR1", None)}  # SIGUSR1: not on Windows
+    if isinstance(environment, SLURMEnvironment):
+        signals.add(environment.requeue_signal)
+    saved = frozenset(signum for signum in signals if signum is not None)
+    # an instance attribute standing for Lightning's staticmethod; a partial, so ddp_spawn can pickle the Trainer
+    trainer._signal_connector._get_current_signal_handlers = functools.partial(_handlers_of, saved)  # type: ignore[method-assign]
+
+
+def _handlers_of(signals: frozenset[int]) -> dict[int, Any]:
+    return {signum: signal.getsignal(signum) for signum in signals}
 
 
 _registered_exit = False

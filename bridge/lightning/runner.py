@@ -39,6 +39,7 @@ from bridge.lightning.module_dispatch import alone, dispatched_by_module, then_m
 from bridge.lightning.run_setup import (
     cheap_init,
     end_process_group_at_exit,
+    fewer_signals_restored,
     model_accelerator,
     no_env_defaults_scan,
     placement,
@@ -447,6 +448,7 @@ class TrainerRunner:
                     max_epochs=-1,  # the loop decides when the run ends
                     callbacks=[callback, *spec.callbacks],
                 )
+            fewer_signals_restored(trainer)
             driver.trainer = trainer
             engine.lightning_trainer = trainer
             launcher = trainer.strategy.launcher
