@@ -558,3 +558,25 @@ def test_a_run_has_lightnings_sigterm_handler_and_restores_only_what_lightning_s
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler)
+
+
+def test_lightnings_srun_check_runs_at_the_first_run_of_the_process_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import bridge.lightning.run_setup as run_setup
+
+    monkeypatch.setattr(run_setup, "_srun_checked", False)  # as in a new process
+    for name in [name for name in os.environ if name.startswith("SLURM_")]:
+        monkeypatch.delenv(name)
+    looked_up: list[str] = []
+
+    def which(command: str, *args: Any, **kwargs: Any) -> str | None:
+        looked_up.append(command)
+        return "/usr/bin/srun" if command == "srun" else None
+
+    monkeypatch.setattr(shutil, "which", which)
+    with pytest.warns(UserWarning, match="The `srun` command is available on your system but is not used"):
+        Engine(lambda e, b: b).run([0])
+    assert looked_up.count("srun") == 2  # Lightning's checks, as it makes them
+    Engine(lambda e, b: b).run([0])
+    assert looked_up.count("srun") == 2  # not again in this process

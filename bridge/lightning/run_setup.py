@@ -44,6 +44,7 @@ __all__ = [
     "quiet_lightning",
     "random_states_before_setup",
     "restore_placement",
+    "srun_checked_once",
     "undo_setup_reseed",
     "with_grad_scaler",
 ]
@@ -270,6 +271,42 @@ def fewer_signals_restored(trainer: pl.Trainer) -> None:
 
 def _handlers_of(signals: frozenset[int]) -> dict[int, Any]:
     return {signum: signal.getsignal(signum) for signum in signals}
+
+
+_srun_checked = False
+
+
+@contextmanager
+def srun_checked_once() -> Iterator[None]:
+    """Lightning's check for an ``srun`` it could warn about, at the first Engine run of the process only.
+
+    A ``pl.Trainer``'s construction and its fit each look ``srun`` up on the PATH
+    (``SLURMEnvironment._validate_srun_used``) only to warn when it exists but launched nothing:
+    ~0.1 ms of every Engine run. The first run in the process checks and warns as usual; later
+    runs skip it.
+
+    Example:
+        >>> import pytorch_lightning as pl
+        >>> with srun_checked_once():
+        ...     trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+        >>> _srun_checked
+        True
+    """
+    global _srun_checked
+    if not _srun_checked:
+        _srun_checked = True
+        yield
+        return
+    original = SLURMEnvironment.__dict__["_validate_srun_used"]  # the staticmethod object itself
+    SLURMEnvironment._validate_srun_used = staticmethod(_checked_already)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SLURMEnvironment._validate_srun_used = original  # type: ignore[method-assign]
+
+
+def _checked_already() -> None:
+    """Stands for ``SLURMEnvironment._validate_srun_used`` once it has run in this process."""
 
 
 _registered_exit = False

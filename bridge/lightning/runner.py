@@ -46,6 +46,7 @@ from bridge.lightning.run_setup import (
     quiet_lightning,
     random_states_before_setup,
     restore_placement,
+    srun_checked_once,
     undo_setup_reseed,
     with_grad_scaler,
 )
@@ -438,10 +439,11 @@ class TrainerRunner:
         driver = _RunDriver(engine, loop)
         fit_module = spec.module
         module = _RunModule(driver, spec) if fit_module is None else fit_module
-        with quiet_lightning():
+        with quiet_lightning(), srun_checked_once():
             device = placement(spec.model)
             named = trainer_kwargs_named(spec.trainer_kwargs, "pl.Trainer")  # Lightning's errors name the option
-            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"), no_env_defaults_scan(), named:
+            cheap = cheap_init(callback_connector, "pytorch_lightning.callbacks_factory")
+            with cheap, no_env_defaults_scan(), named:
                 callback = _RunCallback(driver)
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
