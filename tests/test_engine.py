@@ -580,3 +580,18 @@ def test_lightnings_srun_check_runs_at_the_first_run_of_the_process_only(monkeyp
     assert looked_up.count("srun") == 2  # Lightning's checks, as it makes them
     Engine(lambda e, b: b).run([0])
     assert looked_up.count("srun") == 2  # not again in this process
+
+
+def test_lightnings_info_logs_are_off_during_a_run_and_back_after() -> None:
+    import logging
+
+    parent, child = logging.getLogger("pytorch_lightning"), logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    level = parent.level
+    parent.setLevel(logging.INFO)
+    try:
+        assert child.isEnabledFor(logging.INFO)  # cached now: the run must clear the cache both ways
+        during: list[bool] = []
+        Engine(lambda e, b: during.append(child.isEnabledFor(logging.INFO))).run([0, 1])
+        assert during == [False, False] and parent.level == logging.INFO and child.isEnabledFor(logging.INFO)
+    finally:
+        parent.setLevel(level)
