@@ -442,8 +442,7 @@ class TrainerRunner:
         with quiet_lightning(), srun_checked_once():
             device = placement(spec.model)
             named = trainer_kwargs_named(spec.trainer_kwargs, "pl.Trainer")  # Lightning's errors name the option
-            cheap = cheap_init(callback_connector, "pytorch_lightning.callbacks_factory")
-            with cheap, no_env_defaults_scan(), named:
+            with cheap_init(callback_connector, "pytorch_lightning.callbacks_factory"), no_env_defaults_scan(), named:
                 callback = _RunCallback(driver)
                 trainer = pl.Trainer(
                     **_trainer_kwargs(spec),
