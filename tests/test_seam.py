@@ -232,6 +232,79 @@ def test_nothing_outside_the_loop_touches_its_generator() -> None:
     assert offenders == []
 
 
+class ResumeTracer(PhaseTracer):
+    """PhaseTracer through ``loop.resume`` (the runners' per-iteration path) instead of ``advance``."""
+
+    def run(self, spec: RunSpec, loop: RunLoop) -> None:
+        while True:
+            self.steps.append((loop.waiting, []))
+            try:
+                waiting = loop.resume()
+            except StopIteration:
+                assert loop.waiting is Phase.FINISHED
+                return
+            assert waiting is loop.waiting  # the loop records where it waits
+            if waiting >= Phase.INTERRUPTED:
+                return
+
+
+def _traced_run(tracer_cls: type, case: str) -> tuple[list[tuple[Phase, list[str]]], Any]:
+    def step(engine: Engine, batch: int) -> int:
+        if case == "handled" and engine.state.iteration == 3:
+            raise KeyboardInterrupt  # not an Exception: Ignite handles it at the run level, the run ends
+        return batch
+
+    engine = Engine(step)
+    tracer = tracer_cls(engine)
+    if case == "handled":
+        engine.add_event_handler(Events.EXCEPTION_RAISED, lambda e, exc: None)
+    if case == "interrupt":
+        engine.add_event_handler(Events.ITERATION_COMPLETED(once=2), lambda e: e.interrupt())
+    register_runner("tracer", tracer)
+    try:
+        engine._runner = "tracer"
+        state = engine.run([1, 2], max_epochs=3)
+        if case == "interrupt":
+            state = engine.run()
+    finally:
+        unregister_runner("tracer")
+    return tracer.steps, (state.epoch, state.iteration, state.output)
+
+
+@pytest.mark.parametrize("case", ["plain", "handled", "interrupt"])
+def test_resume_is_advance_without_a_frame(case: str) -> None:
+    assert _traced_run(ResumeTracer, case) == _traced_run(PhaseTracer, case)
+
+
+def test_resume_reaches_an_unpickled_loops_generator_once_started() -> None:
+    # Lightning's ddp_spawn pickles a loop that has not started: its generator starts at first use
+    engine = Engine(lambda e, b: b)
+    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [5, 6], 2, 1
+    moved = RunLoop.__new__(RunLoop)
+    moved.__setstate__(RunLoop(engine).__getstate__())
+    phases = [moved.resume()]
+    while True:
+        try:
+            phases.append(moved.resume())
+        except StopIteration:
+            break
+    assert phases[:4] == [Phase.EPOCH_START, Phase.BATCH, Phase.ITERATION_START, Phase.STEP]
+    assert phases[-1] is Phase.RUN_END and moved.waiting is Phase.FINISHED and engine.state.output == 6
+
+
+def test_closing_a_suspended_loop_is_not_a_raise() -> None:
+    # close() drops a loop: its GeneratorExit goes through Ignite's handling but the loop did not fail
+    engine = Engine(lambda e, b: b)
+    seen: list[str] = []
+    engine.add_event_handler(Events.EXCEPTION_RAISED, lambda e, exc: seen.append(type(exc).__name__))
+    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [5, 6], 2, 1
+    loop = RunLoop(engine)
+    while loop.advance() is not Phase.STEP:
+        pass
+    loop.close()
+    assert (loop.waiting, loop.raised, seen) == (Phase.FINISHED, False, ["GeneratorExit"])
+
+
 class _Carrier(Exception):
     """A runner's carrier for a KeyboardInterrupt (the Trainer runner's goes through Lightning)."""
 
@@ -251,6 +324,15 @@ def test_a_keyboard_interrupt_leaves_the_loop_in_the_runners_carrier(carrier: An
     if carrier is not None:
         assert isinstance(raised.value.__cause__, KeyboardInterrupt)
     assert loop.raised and loop.waiting is Phase.FINISHED
+    # the same through resume(): the loop records its failure and carries the interrupt itself
+    engine = Engine(step)
+    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1], 1, 1
+    loop = RunLoop(engine)
+    loop.interrupt_carrier = carrier
+    with pytest.raises(carrier or KeyboardInterrupt) as raised:
+        while loop.waiting is not Phase.FINISHED:
+            loop.resume()
+    assert loop.raised and (carrier is None or isinstance(raised.value.__cause__, KeyboardInterrupt))
     # a Ctrl-C thrown in between phases leaves the same way
     engine.state.dataloader = [1]
     loop = RunLoop(engine)

@@ -12,6 +12,7 @@ step, end the epoch, stop). The contract, all a runner may use:
 
 - :attr:`RunLoop.waiting`: the phase the loop waits at;
 - :meth:`RunLoop.advance`: resume it until it waits again;
+- :attr:`RunLoop.resume`: the same without a Python frame, for a runner's per-iteration path;
 - :meth:`RunLoop.terminate`: the framework ended the epoch or run itself (``terminate()``);
 - :meth:`RunLoop.throw`: the framework got an exception between phases (a Ctrl-C);
 - :meth:`RunLoop.fail`: the framework failed: drop the loop, Ignite's run-level handling;
@@ -32,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Optional, cast
 
@@ -122,23 +123,27 @@ class RunLoop:
         #: True once the loop itself raised (after Ignite's exception handling)
         self.raised = False
         self._discarding = False
+        #: the phase the loop waits at: the loop records it before each wait (and FINISHED when it ends)
+        self.waiting: Phase = Phase.RUN_START
         self._generator: RunGenerator = self._run()
-        self.waiting: Phase = next(self._generator)
+        #: :meth:`advance` as the generator's own ``__next__``, with no Python frame of its own: a
+        #: runner's hot path calls it four times an iteration. It returns the phase the loop waits at
+        #: next, as ``advance`` does; when the loop ends it raises ``StopIteration`` (``waiting`` is
+        #: then ``FINISHED``). The loop records its own failure (``raised``, the interrupt carrier).
+        self.resume: Callable[[], Phase] = self._generator.__next__
+        next(self._generator)
 
     # ------------------------------------------------------------------ the contract
 
     def advance(self) -> Phase:
         """Resume the loop until it waits again; return where. Exceptions of the run propagate."""
-        # the hot path: a runner calls it four times per iteration, so no helper call here
         try:
-            self.waiting = waiting = next(self._generator)
+            return self.resume()
         except StopIteration:
-            self.waiting = waiting = Phase.FINISHED
+            return Phase.FINISHED
         except BaseException as e:
-            self.waiting, self.raised = Phase.FINISHED, True
-            self._carry(e)
+            self._raised(e)
             raise
-        return waiting
 
     def terminate(self) -> Phase:
         """The framework ended the epoch or the run on its own: for Ignite that is ``terminate()``."""
@@ -150,16 +155,18 @@ class RunLoop:
         loop gets it where it waits, with Ignite's handling (EXCEPTION_RAISED handlers, or it
         propagates). Returns where the loop waits next."""
         try:
-            self.waiting = self._generator.throw(exception)
+            return self._generator.throw(exception)
         except StopIteration:
-            self.waiting = Phase.FINISHED
+            return Phase.FINISHED
         except BaseException as e:
-            self.waiting, self.raised = Phase.FINISHED, True
-            self._carry(e)
+            self._raised(e)
             raise
-        return self.waiting
 
-    def _carry(self, exception: BaseException) -> None:
+    def _raised(self, exception: BaseException) -> None:
+        """``exception`` leaves the loop, which is over: recorded, and a ``KeyboardInterrupt``
+        raised as the :attr:`interrupt_carrier` when there is one (from inside the generator as from
+        :meth:`advance`; a second time it changes nothing)."""
+        self.waiting, self.raised = Phase.FINISHED, True
         if self.interrupt_carrier is not None and isinstance(exception, KeyboardInterrupt):
             raise self.interrupt_carrier() from exception
 
@@ -222,6 +229,7 @@ class RunLoop:
         self.waiting = Phase.RUN_START
         # the engine may still be unpickling (it refers to its loop): start the generator on first use
         self._generator = cast(RunGenerator, _StartOnFirstUse(self))
+        self.resume = self._generator.__next__
 
     @property
     def running(self) -> bool:
@@ -243,6 +251,8 @@ class RunLoop:
         engine.should_terminate = engine.should_terminate_single_epoch = engine.should_interrupt = False
         engine.state.times[Events.EPOCH_COMPLETED.name] = 0.0
         engine.state.times[Events.COMPLETED.name] = 0.0
+        # before each wait the loop records where it waits: resume() has no frame that could
+        self.waiting = Phase.RUN_START
         yield Phase.RUN_START
         start_time = time.time()
         try:
@@ -250,6 +260,7 @@ class RunLoop:
                 engine._fire_event(Events.STARTED)
                 yield from self._maybe_terminate_or_interrupt()
                 while not engine._is_done(engine.state) and not engine.should_terminate:
+                    self.waiting = Phase.EPOCH_START
                     yield Phase.EPOCH_START
                     engine.state.epoch += 1
                     handlers_start_time = time.time()
@@ -259,6 +270,7 @@ class RunLoop:
                     if engine._dataloader_iter is None:
                         engine._setup_engine()
                     epoch_time_taken += yield from self._run_once_on_dataset()
+                    self.waiting = Phase.EPOCH_END
                     yield Phase.EPOCH_END
                     # time is available to handlers but updated after they ran
                     engine.state.times[Events.EPOCH_COMPLETED.name] = epoch_time_taken
@@ -283,6 +295,7 @@ class RunLoop:
                     "If this is a desired behaviour, please open a feature request on"
                     "https://github.com/pytorch/ignite/issues/new/choose"
                 )
+            self.waiting = Phase.RUN_END
             yield Phase.RUN_END
             time_taken = time.time() - start_time
             engine.state.times[Events.COMPLETED.name] = time_taken
@@ -299,8 +312,14 @@ class RunLoop:
             engine._dataloader_iter = None
             engine.logger.error(f"Engine run is terminating due to exception: {e}")
             engine._run_failed(e)
-            engine._handle_exception(e)
+            try:
+                engine._handle_exception(e)
+            except BaseException as unhandled:
+                if not isinstance(unhandled, GeneratorExit):  # close() drops the loop: it did not raise
+                    self._raised(unhandled)  # it leaves the loop, maybe through resume()
+                raise
         engine._dataloader_iter = None
+        self.waiting = Phase.FINISHED
         return engine.state
 
     def _maybe_terminate_or_interrupt(self) -> Generator[Phase, None, None]:
@@ -312,6 +331,7 @@ class RunLoop:
         if engine.should_interrupt:
             engine._fire_event(Events.INTERRUPT)
             engine.should_interrupt = False
+            self.waiting = Phase.INTERRUPTED
             yield Phase.INTERRUPTED
 
     def _run_once_on_dataset(self) -> Generator[Phase, None, float]:
@@ -342,6 +362,7 @@ class RunLoop:
                 state.batch = None
                 try:
                     if not refetch:
+                        self.waiting = batch_phase
                         yield batch_phase
                     refetch = False
                     # Ignite's rule: no second GET_BATCH_STARTED right after DATALOADER_STOP_ITERATION
@@ -395,6 +416,7 @@ class RunLoop:
                     should_exit = refetch = True
                     continue
 
+                self.waiting = start_phase
                 yield start_phase
                 state.iteration += 1
                 if handlers.get("ITERATION_STARTED") or not direct:
@@ -405,9 +427,11 @@ class RunLoop:
                 if engine.should_terminate or engine.should_terminate_single_epoch or engine.should_interrupt:
                     yield from self._maybe_terminate_or_interrupt()
 
+                self.waiting = step_phase
                 yield step_phase
                 state.output = engine._process_function(engine, state.batch)
 
+                self.waiting = end_phase
                 yield end_phase
                 if handlers.get("ITERATION_COMPLETED") or not direct:
                     engine._fire_event(iteration_completed)
@@ -443,6 +467,7 @@ class _StartOnFirstUse:
         generator = self._loop._run()
         next(generator)  # to RUN_START, as RunLoop.__init__ does
         self._loop._generator = generator
+        self._loop.resume = generator.__next__
         return generator
 
     def __next__(self) -> Phase:

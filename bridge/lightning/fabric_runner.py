@@ -227,16 +227,21 @@ class FabricRunner:
         step, iteration_start, epoch_end, interrupted = Phase.STEP, Phase.ITERATION_START, Phase.EPOCH_END, Phase.INTERRUPTED
         # a run resumed after interrupt() goes on from where it paused
         waiting = loop.advance() if loop.suspended else loop.waiting
-        while waiting < interrupted:
-            if waiting is step and not plain:
-                with autocast():
-                    waiting = loop.advance()
-                continue
-            if waiting is iteration_start and move_batches and state.batch is not None:
-                state.batch = fabric.to_device(state.batch)
-            was, waiting = waiting, loop.advance()
-            if was is epoch_end and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
-                _log_metrics(fabric, engine)
+        try:
+            while waiting < interrupted:
+                # resume() rather than advance(): no Python frame per phase; read each time, as an
+                # unpickled loop (ddp_spawn) puts its generator's in place at the first use
+                if waiting is step and not plain:
+                    with autocast():
+                        waiting = loop.resume()
+                    continue
+                if waiting is iteration_start and move_batches and state.batch is not None:
+                    state.batch = fabric.to_device(state.batch)
+                was, waiting = waiting, loop.resume()
+                if was is epoch_end and log:  # EPOCH_COMPLETED's handlers (metrics) just ran
+                    _log_metrics(fabric, engine)
+        except StopIteration:
+            pass  # the loop ended (FINISHED)
 
 
 def _fabric_shard(fabric: Fabric, loader: DataLoader) -> DataLoader:

@@ -109,8 +109,8 @@ class _RunDriver:
     :meth:`at` is where Lightning reaching a phase meets the loop. The four hooks of every
     iteration (``next`` on the data, ``on_train_batch_start``, ``training_step``,
     ``on_train_batch_end``) do its usual case inline: the loop waits at their phase and no Ctrl-C
-    is pending, so it advances (one Python call less each, the hot path); anything else goes to
-    :meth:`at`.
+    is pending, so it resumes through :attr:`RunLoop.resume`, the generator's own ``__next__``
+    (two Python calls less each, the hot path); anything else goes to :meth:`at`.
     """
 
     def __init__(self, engine: Engine, loop: RunLoop) -> None:
@@ -182,7 +182,10 @@ class _RunDriver:
             # Lightning may have moved the batch to the device: the process function gets that one
             self.engine.state.batch = None if batch is _NO_BATCH else batch
         if loop.waiting is _ITERATION_START and not self.interrupt_pending:
-            if loop.advance() >= _RUN_END:
+            try:
+                if loop.resume() >= _RUN_END:
+                    self.stop()
+            except StopIteration:  # the loop ended (a handled exception)
                 self.stop()
         else:
             self.at(_ITERATION_START)
@@ -192,7 +195,10 @@ class _RunDriver:
     def step(self) -> Any:
         loop = self.loop
         if loop.waiting is _STEP and not self.interrupt_pending:
-            if loop.advance() >= _RUN_END:
+            try:
+                if loop.resume() >= _RUN_END:
+                    self.stop()
+            except StopIteration:
                 self.stop()
         else:
             self.at(_STEP)
@@ -205,7 +211,10 @@ class _RunDriver:
         self.hook = _ITERATION_END
         loop = self.loop
         if loop.waiting is _ITERATION_END and not self.interrupt_pending:
-            if loop.advance() >= _RUN_END:
+            try:
+                if loop.resume() >= _RUN_END:
+                    self.stop()
+            except StopIteration:
                 self.stop()
         else:
             self.at(_ITERATION_END)
@@ -228,7 +237,10 @@ class _LoopData:
         driver = self._driver
         loop = driver.loop
         if loop.waiting is _BATCH and not driver.interrupt_pending:
-            if loop.advance() >= _RUN_END:
+            try:
+                if loop.resume() >= _RUN_END:
+                    driver.stop()
+            except StopIteration:
                 driver.stop()
         else:
             driver.at(_BATCH)
