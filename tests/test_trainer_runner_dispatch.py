@@ -77,10 +77,16 @@ def _run(module_cls: type, with_callback: bool) -> tuple[list[str], pl.Lightning
 
     @engine.on(Events.ITERATION_COMPLETED(once=1))
     def look(engine: Engine) -> None:
-        run_callback = engine.lightning_trainer.callbacks[0]
-        seen["callback hooks"] = [getattr(run_callback, name) for name in PER_ITERATION]
+        callbacks = engine.lightning_trainer.callbacks
+        seen["callbacks"] = [type(callback).__name__ for callback in callbacks]
+        if callbacks and type(callbacks[0]).__name__ == "_RunCallback":
+            seen["callback hooks"] = [getattr(callbacks[0], name) for name in PER_ITERATION]
 
     engine.run(DATA, max_epochs=1)
+    # after the run bridge's callback is back in the list, first, with its own hooks
+    after = engine.lightning_trainer.callbacks
+    assert type(after[0]).__name__ == "_RunCallback"
+    assert all(callable(getattr(after[0], name)) for name in PER_ITERATION)
     return [entry for entry in log if entry != "recorder"], module, seen
 
 
@@ -96,8 +102,10 @@ def test_alone_the_module_dispatches_and_the_trace_is_the_callback_paths() -> No
     alone, module, seen_alone = _run(Traced, with_callback=False)
     shared, _, seen_shared = _run(Traced, with_callback=True)
     assert alone == shared == FIRST_ITERATION * 3
-    # alone: Lightning skips bridge's callback hooks (None); with a user callback, it calls them
-    assert seen_alone["callback hooks"] == [None] * len(PER_ITERATION)
+    # alone: bridge's callback is out of Lightning's list during the run (the module calls its hooks);
+    # with a user callback, Lightning calls them
+    assert seen_alone["callbacks"] == []
+    assert seen_shared["callbacks"] == ["_RunCallback", "Recorder"]
     assert all(callable(hook) for hook in seen_shared["callback hooks"])
     # the run's instance attributes are gone: the module's own methods are back
     assert not set(PER_ITERATION) & set(vars(module))
@@ -112,6 +120,7 @@ class WithCallbacks(Traced):
 def test_a_module_that_configures_callbacks_keeps_the_callback_path() -> None:
     log, _, seen = _run(WithCallbacks, with_callback=False)
     assert log == FIRST_ITERATION * 3
+    assert seen["callbacks"] == ["_RunCallback", "Recorder"]
     assert all(callable(hook) for hook in seen["callback hooks"])
 
 
@@ -144,7 +153,7 @@ def test_hooks_the_module_does_not_override_fire_the_same_events() -> None:
     shared, _, _ = _run(Plain, with_callback=True)
     expected = [entry for entry in FIRST_ITERATION if not entry.startswith("module.")]
     assert alone == shared == expected * 3
-    assert seen["callback hooks"] == [None] * len(PER_ITERATION)
+    assert seen["callbacks"] == []
     assert not set(PER_ITERATION) & set(vars(module))
 
 
@@ -174,3 +183,60 @@ def test_a_terminate_at_iteration_started_skips_the_process_function_on_both_pat
     state = engine.run(DATA, max_epochs=3)
     assert log.count("step") == 1  # pytorch-ignite's numbers
     assert (state.epoch, state.iteration) == (1, 2)
+
+
+class RunTraced(Plain):
+    """Plain, plus its own run and epoch hooks writing to ``log``."""
+
+    def setup(self, stage: str) -> None:
+        self.trace.append(f"module.setup({stage == 'fit'})")
+
+    def on_train_start(self) -> None:
+        self.trace.append("module.on_train_start")
+
+    def on_train_epoch_start(self) -> None:
+        self.trace.append("module.on_train_epoch_start")
+
+    def on_train_epoch_end(self) -> None:
+        self.trace.append("module.on_train_epoch_end")
+
+    def on_train_end(self) -> None:
+        self.trace.append("module.on_train_end")
+
+
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_the_run_hooks_fire_the_events_before_the_modules_own_on_both_paths(with_callback: bool) -> None:
+    log: list[str] = []
+    module = RunTraced(log)
+    engine = create_lightning_trainer(module, callbacks=[Recorder(log)] if with_callback else [])
+    for event in (Events.STARTED, Events.EPOCH_STARTED, Events.EPOCH_COMPLETED, Events.COMPLETED):
+        engine.add_event_handler(event, lambda e, name=event.name: log.append(name))
+    engine.run(DATA, max_epochs=2)
+    epoch = ["EPOCH_STARTED", "module.on_train_epoch_start", *["training_step"] * 3,
+             "EPOCH_COMPLETED", "module.on_train_epoch_end"]  # fmt: skip
+    expected = ["module.setup(True)", "STARTED", "module.on_train_start", *epoch, *epoch, "COMPLETED", "module.on_train_end"]
+    assert [entry for entry in log if entry != "recorder"] == expected
+    assert not {"setup", "on_train_start", "on_train_end"} & set(vars(module))
+
+
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_a_failed_run_leaves_the_optimizers_without_the_runs_hooks_on_both_paths(with_callback: bool) -> None:
+    # alone, Lightning has no bridge callback to call on_exception on: the runner lets go itself
+    model = torch.nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(engine: Engine, batch: Any) -> None:
+        engine.optimizers[0].zero_grad()
+        engine.manual_backward(model(batch[0]).sum())
+        engine.optimizers[0].step()
+        if engine.state.iteration == 2:
+            raise ValueError("the second step fails")
+
+    engine = Engine(step, model=model, optimizers=optimizer, callbacks=[Recorder([])] if with_callback else [])
+    with pytest.raises(ValueError, match="the second step fails"):
+        engine.run(DATA, max_epochs=1)
+    assert engine.state.optim_step_completed == 2
+    assert not optimizer._optimizer_step_post_hooks  # the step counter's hook is gone
+    lightning_optimizers = engine.lightning_trainer.strategy._lightning_optimizers
+    assert all("step" not in vars(wrapped) for wrapped in lightning_optimizers)  # the step wrappers too
+    assert type(engine.lightning_trainer.callbacks[0]).__name__ == "_RunCallback"

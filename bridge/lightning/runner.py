@@ -325,10 +325,17 @@ class _RunCallback(BackpropHooks):
         if phase is _EPOCH_END:
             _log_metrics(driver.engine, sync=trainer.world_size > 1)
         elif phase is _RUN_END:
-            driver.steps.stop()
-            self.unwrap_steps()
+            self.release_optimizers()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        self.release_optimizers()
+
+    def release_optimizers(self) -> None:
+        """The fit is over: the optimizers lose the run's step counting hooks and step wrappers.
+
+        Again after the fit (the runner's cleanup, also where the module dispatched this callback's
+        hooks and Lightning had no ``on_exception`` to call): a second time does nothing.
+        """
         self._driver.steps.stop()
         self.unwrap_steps()
 
@@ -523,6 +530,7 @@ class TrainerRunner:
                     # that hook's event raised it (STARTED, EPOCH_STARTED, ...): Ignite's run-level handling
                     loop.fail(e)
             finally:
+                callback.release_optimizers()
                 if driver.sync is not None:
                     driver.sync.remove()
                 restore_strategy(trainer.strategy)
