@@ -52,16 +52,12 @@ class LightningLink:
         self.module = module
         #: positional and keyword arguments Lightning passed to ``training_step`` after the batch
         self.step_args: tuple[tuple, dict] = ((), {})
+        #: ``engine.manual_backward`` calls the module's own (called every step: no frame of ours between)
+        self.manual_backward: Callable[..., None] = module.manual_backward
 
     def optimizers(self) -> list[LightningOptimizer]:
         optimizers = self.module.optimizers()
         return list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
-
-    def manual_backward(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
-        if args or kwargs:
-            self.module.manual_backward(loss, *args, **kwargs)
-        else:  # the usual call: positional arguments only are cheaper for Python (no argument unpacking)
-            self.module.manual_backward(loss)
 
     def log(self, name: str, value: Any, **kwargs: Any) -> None:
         # Lightning warns on every logger=True call when the run has no logger (Engine's default)
