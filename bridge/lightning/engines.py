@@ -41,8 +41,8 @@ class _ModuleTrainingStep:
         # module.train() every step would cost ~10 us and undo submodules the user froze)
         if not module.training:
             module.train()
-        link = engine._driver
-        assert isinstance(link, LightningLink)  # only the Trainer runner fits a module
+        # only the Trainer runner fits a module: its driver is a LightningLink (not checked every step)
+        link: LightningLink = engine._driver  # type: ignore[assignment]
         # what Lightning passed training_step after the batch (batch_idx, ...)
         args, kwargs = link.step_args
         return type(module).training_step(module, batch, *args, **kwargs)
