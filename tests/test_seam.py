@@ -314,25 +314,18 @@ def test_a_keyboard_interrupt_leaves_the_loop_in_the_runners_carrier(carrier: An
     def step(engine: Engine, batch: int) -> None:
         raise KeyboardInterrupt
 
-    engine = Engine(step)
-    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1], 1, 1
-    loop = RunLoop(engine)
-    loop.interrupt_carrier = carrier
-    with pytest.raises(carrier or KeyboardInterrupt) as raised:
-        while loop.waiting is not Phase.FINISHED:
-            loop.advance()
-    if carrier is not None:
-        assert isinstance(raised.value.__cause__, KeyboardInterrupt)
-    assert loop.raised and loop.waiting is Phase.FINISHED
-    # the same through resume(): the loop records its failure and carries the interrupt itself
-    engine = Engine(step)
-    engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1], 1, 1
-    loop = RunLoop(engine)
-    loop.interrupt_carrier = carrier
-    with pytest.raises(carrier or KeyboardInterrupt) as raised:
-        while loop.waiting is not Phase.FINISHED:
-            loop.resume()
-    assert loop.raised and (carrier is None or isinstance(raised.value.__cause__, KeyboardInterrupt))
+    # through resume() as through advance(): the loop records its failure and carries the interrupt itself
+    for resume in ("advance", "resume"):
+        engine = Engine(step)
+        engine.state.dataloader, engine.state.epoch_length, engine.state.max_epochs = [1], 1, 1
+        loop = RunLoop(engine)
+        loop.interrupt_carrier = carrier
+        with pytest.raises(carrier or KeyboardInterrupt) as raised:
+            while loop.waiting is not Phase.FINISHED:
+                getattr(loop, resume)()
+        if carrier is not None:
+            assert isinstance(raised.value.__cause__, KeyboardInterrupt)
+        assert loop.raised and loop.waiting is Phase.FINISHED
     # a Ctrl-C thrown in between phases leaves the same way
     engine.state.dataloader = [1]
     loop = RunLoop(engine)
