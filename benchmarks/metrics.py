@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import time
 import warnings
@@ -30,14 +29,14 @@ from typing import Any, Optional
 
 import torch
 
+from benchmarks.docs_block import DOCS, markers, update_block
 from benchmarks.metric_cases import CASES, MetricCase, metrics_package, torchvision_stand_in
 
 SLOW = 1.5  # the issue's threshold: a metric slower than this x Ignite's gets a note with its profile
 # batches per epoch and samples per batch; the heavy families get smaller epochs
 EPOCH = {"image": (20, 16), "detection": (20, 4), "gan": (10, 16)}
 DEFAULT_EPOCH = (100, 64)
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-START, END = "<!-- metrics-table:start -->", "<!-- metrics-table:end -->"
+START, END = markers("metrics-table")
 
 
 @dataclass
@@ -150,11 +149,7 @@ def update_docs(table: str, docs: Path = DOCS) -> None:
         >>> p.read_text()
         'a\\n<!-- metrics-table:start -->\\nnew\\n<!-- metrics-table:end -->\\nb\\n'
     """
-    text = docs.read_text()
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"{docs} has no {START} ... {END} block to update.")
-    docs.write_text(pattern.sub(lambda _: f"{START}\n{table}\n{END}", text))
+    update_block("metrics-table", table, docs)
 
 
 def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Timing]:

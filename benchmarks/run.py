@@ -2,11 +2,12 @@
 
 One command, one process, interleaved repetitions (A B C D A B C D ...), medians::
 
-    python -m benchmarks.run [--quick] [--out benchmarks/results]
+    python -m benchmarks.run [--quick] [--out benchmarks/results] [--update-docs]
 
 Every runner trains the same seeded model on the same pre-built batches, in the same
 order, with the same SGD, and must end with the same weights (checked with allclose).
-Writes ``results.md`` (tables + target verdicts) and ``results.png`` into ``--out``.
+Writes ``results.md`` (tables + target verdicts) and ``results.png`` into ``--out``;
+``--update-docs`` also puts them in docs/benchmarks.md ("Latest results") and docs/img/benchmarks.png.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 import os
 import pstats
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +31,8 @@ from typing import Any, Callable, Optional
 
 import torch
 from torch import nn
+
+from benchmarks.docs_block import DOCS, update_block
 
 LR = 0.05
 PL_KWARGS = dict(
@@ -492,6 +496,7 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repetition (tests)")
     parser.add_argument("--out", default="benchmarks/results", help="results folder")
+    parser.add_argument("--update-docs", action="store_true", help="put the results and the chart in docs/benchmarks.md")
     args = parser.parse_args(argv)
     say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if args.smoke:
@@ -595,7 +600,45 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     for line, ok, _ in results["targets"]:
         say(("PASS " if ok else "FAIL ") + line)
     say(f"wrote {out / 'results.md'} and {out / 'results.png'}")
+    if args.update_docs:
+        update_docs(out / "results.md", out / "results.png")
+        say(f"updated {DOCS} and its chart")
     return results
+
+
+#: where ``--update-docs`` puts the chart, beside docs/benchmarks.md
+DOCS_CHART = "img/benchmarks.png"
+
+
+def update_docs(results_md: Path, chart_png: Path, docs: Path = DOCS) -> None:
+    """Put a run's ``results.md`` and ``results.png`` in the ``results`` block of ``docs`` and beside it.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "results.md").write_text("Benchmark results (...)\\n\\n### overhead-bound workload\\n")
+        >>> _ = (d / "results.png").write_bytes(b"png")
+        >>> _ = (d / "b.md").write_text("## Latest results\\n<!-- results:start -->\\nold\\n<!-- results:end -->\\n")
+        >>> update_docs(d / "results.md", d / "results.png", d / "b.md")
+        >>> print((d / "b.md").read_text())
+        ## Latest results
+        <!-- results:start -->
+        Benchmark results (...)
+        <BLANKLINE>
+        #### overhead-bound workload
+        <BLANKLINE>
+        ![µs per iteration of each runner, overhead-bound and compute-bound workloads](img/benchmarks.png)
+        <!-- results:end -->
+        <BLANKLINE>
+        >>> (d / "img" / "benchmarks.png").read_bytes()
+        b'png'
+    """
+    # the run's sections sit under the docs' "Latest results" heading: one level down
+    body = results_md.read_text().rstrip("\n").replace("\n### ", "\n#### ")
+    chart_line = f"![µs per iteration of each runner, overhead-bound and compute-bound workloads]({DOCS_CHART})"
+    update_block("results", f"{body}\n\n{chart_line}", docs)
+    (docs.parent / DOCS_CHART).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(chart_png, docs.parent / DOCS_CHART)
 
 
 def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:

@@ -27,6 +27,28 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
 
     assert set(results["share"]) == set(SHARE_RUNNERS) and all(t > 0 for t in results["share"].values())
     assert "Framework-only cost" in table
+    # --update-docs: the run's tables and chart go into a copy of docs/benchmarks.md, the rest stays
+    from benchmarks.docs_block import DOCS
+    from benchmarks.run import update_docs
+
+    docs = tmp_path / "docs" / "benchmarks.md"
+    docs.parent.mkdir()
+    docs.write_text(DOCS.read_text())
+    update_docs(tmp_path / "results.md", tmp_path / "results.png", docs)
+    before, after = DOCS.read_text(), docs.read_text()
+    assert after.count("| bridge_engine_lightning_opt |") == 3  # the smoke run's three tables
+    assert before.split("<!-- results:start -->")[0] == after.split("<!-- results:start -->")[0]
+    assert before.split("<!-- results:end -->")[1] == after.split("<!-- results:end -->")[1]
+    assert (docs.parent / "img" / "benchmarks.png").read_bytes() == (tmp_path / "results.png").read_bytes()
+
+
+def test_a_docs_block_that_is_missing_is_named(tmp_path: Path) -> None:
+    from benchmarks.docs_block import update_block
+
+    docs = tmp_path / "b.md"
+    docs.write_text("no markers here\n")
+    with pytest.raises(ValueError, match=r"b\.md: no <!-- results:start --> \.\.\. <!-- results:end --> block"):
+        update_block("results", "new", docs)
 
 
 def test_benchmark_share_and_controls(tmp_path: Path) -> None:
