@@ -145,6 +145,30 @@ def test_engine_with_lightning_backward_and_optimizers_matches_plain_pytorch() -
     assert_same_weights(model, reference)
 
 
+def test_engine_optimizers_are_the_fits_wrapped_ones_in_a_new_list_each_time() -> None:
+    # the Trainer runner fixes them when the fit has set them up: the same objects every step
+    from pytorch_lightning.core.optimizer import LightningOptimizer
+
+    model = make_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    seen: list[list[Any]] = []
+
+    def step(engine: Engine, batch: Any) -> None:
+        optimizers = engine.optimizers
+        seen.append(list(optimizers))
+        optimizers.clear()  # the caller's list: the next call is not affected
+
+    engine = Engine(step, model=model, optimizers=optimizer)
+    engine.add_event_handler(Events.STARTED, lambda e: seen.append(e.optimizers))
+    engine.run(make_data()[:3], max_epochs=2)
+    assert len(seen) == 7 and all(len(optimizers) == 1 for optimizers in seen)
+    (wrapped,) = seen[0]
+    assert isinstance(wrapped, LightningOptimizer) and wrapped.optimizer is optimizer
+    assert all(optimizers[0] is wrapped for optimizers in seen)
+    with pytest.raises(RuntimeError, match="optimizers"):
+        _ = engine.optimizers  # after the run: no fit to lend them
+
+
 @pytest.mark.parametrize(
     "options",
     [{}, {"gradient_clip_val": 0.05}, {"accumulate_grad_batches": 3}, {"scheduler": True}],

@@ -59,6 +59,21 @@ class LightningLink:
         optimizers = self.module.optimizers()
         return list(optimizers) if isinstance(optimizers, (list, tuple)) else [optimizers]
 
+    def fix_optimizers(self) -> None:
+        """The fit has set its optimizers up (``on_train_start``): for the rest of it :meth:`optimizers`
+        returns a new list of the same ones without asking the module, and without a Python frame
+        (``engine.optimizers`` is read every step; Lightning makes the wrapped optimizers once per fit).
+
+        Example:
+            >>> link = LightningLink(None, pl.LightningModule())
+            >>> link.optimizers = lambda: ["sgd"]  # what the module would answer during a fit
+            >>> link.fix_optimizers()
+            >>> first, second = link.optimizers(), link.optimizers()
+            >>> first == second == ["sgd"] and first is not second
+            True
+        """
+        self.optimizers = self.optimizers().copy  # type: ignore[method-assign]
+
     def log(self, name: str, value: Any, **kwargs: Any) -> None:
         # Lightning warns on every logger=True call when the run has no logger (Engine's default)
         kwargs.setdefault("logger", self.trainer is not None and bool(self.trainer.loggers))

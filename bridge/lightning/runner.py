@@ -310,6 +310,9 @@ class _RunCallback(BackpropHooks):
         driver.hook = phase
         if phase is _RUN_START:
             super().on_train_start(trainer, pl_module)  # wraps the optimizers' step for OPTIM_STEP_COMPLETED
+            link = driver.engine._driver  # this process's: under ddp_spawn, the engine's unpickled one
+            if isinstance(link, LightningLink):
+                link.fix_optimizers()
             launcher = engine_run_launcher(trainer)
             spawned = launcher is not None and launcher.spawned
             if spawned:
