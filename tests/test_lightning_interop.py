@@ -169,6 +169,27 @@ def test_engine_optimizers_are_the_fits_wrapped_ones_in_a_new_list_each_time() -
         _ = engine.optimizers  # after the run: no fit to lend them
 
 
+def test_engine_optimizers_do_not_ask_the_module_every_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fixed when the fit sets them up: LightningModule.optimizers is asked as often for 3 steps as for 12
+    asked: list[int] = []
+    original = pl.LightningModule.optimizers
+
+    def counted(self: pl.LightningModule, *args: Any, **kwargs: Any) -> Any:
+        asked.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.LightningModule, "optimizers", counted)
+
+    def asks(batches: int) -> int:
+        asked.clear()
+        model = make_model()
+        engine = Engine(lambda e, b: e.optimizers[0], model=model, optimizers=torch.optim.SGD(model.parameters(), lr=0.1))
+        engine.run(make_data()[:batches])
+        return len(asked)
+
+    assert asks(3) == asks(12)
+
+
 @pytest.mark.parametrize(
     "options",
     [{}, {"gradient_clip_val": 0.05}, {"accumulate_grad_batches": 3}, {"scheduler": True}],
