@@ -199,7 +199,8 @@ if __name__ == "__main__":
     trainer.load_state_dict(first.state_dict())
     state = trainer.run(loader, max_epochs=3)
     result("spawn", iteration=state.iteration, epoch=state.epoch, epoch_length=state.epoch_length,
-           loaded=state.dataloader is loader, saved=trainer.state_dict())
+           loaded=state.dataloader is loader, saved=trainer.state_dict(),
+           backprop=[vars(state)[name] for name in ("backward_started", "optim_step_completed")])
     # ddp_spawn with the unmodified step: each process would train its own import-time model
     Engine(ignite_step, model=model, optimizers=optimizer,
            trainer_kwargs={**options, "strategy": "ddp_spawn"}).run(loader, max_epochs=1)
@@ -254,6 +255,8 @@ def test_engine_runs_on_ddp_fork_and_ddp_spawn(tmp_path: Path) -> None:
     # rank 0's state, weights and optimizer state back in the main process; the user's loader kept
     assert [spawn[k] for k in ("iteration", "epoch", "epoch_length", "loaded")] == [12, 3, 4, True]
     assert spawn["saved"] == {"epoch_length": 8, "iteration": 24, "max_epochs": 3}
+    # rank 0's backprop counts, counted in C in the process (the module's hooks pickled with the engine)
+    assert spawn["backprop"] == [4, 4]
     weights, momentum = expected(3)
     assert close(spawn["weights"], weights) and close(spawn["momentum"], momentum)
     # the handler ran on each rank, on its shard: 4 of the epoch's 8 batches

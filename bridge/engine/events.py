@@ -381,6 +381,8 @@ class BackpropEvents(EventEnum):
     ``BACKWARD_COMPLETED`` around the backward pass, ``OPTIM_STEP_STARTED`` /
     ``OPTIM_STEP_COMPLETED`` around the optimizer step. Each has a counter in the state
     (``backward_started``, ...), so filters work: ``BACKWARD_COMPLETED(every=4)``.
+    While nothing handles one of them, a run counts it without a Python call (Lightning calls
+    these hooks every step) and, having fired nothing, does not record it as ``last_event_name``.
 
     Example:
         >>> BackpropEvents.BACKWARD_COMPLETED(every=4).name
@@ -430,6 +432,44 @@ class EventsList:
         return self
 
 
+class _BackpropCount:
+    """A :class:`BackpropEvents` counter of :class:`State`: an int, or while a run counts the event
+    without a Python call (no handler listens), the run's :class:`~bridge.engine.tally.Tally`
+    (not imported here: this module stands alone).
+
+    Example:
+        >>> from bridge.engine.tally import Tally
+        >>> state = State(backward_started=2)
+        >>> tally = state.__dict__["backward_started"] = Tally(2)  # as a run's stand-in sets it
+        >>> hook = tally.hook()
+        >>> _ = hook(), hook()
+        >>> state.backward_started
+        4
+        >>> state.backward_started = 0  # the hook counts on from there
+        >>> _ = hook()
+        >>> state.backward_started
+        1
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, state: State | None, owner: type | None = None) -> Any:
+        if state is None:
+            return self
+        try:
+            value = state.__dict__[self._name]
+        except KeyError:
+            raise AttributeError(self._name) from None
+        return value if type(value) is int else value.value
+
+    def __set__(self, state: State, value: int) -> None:
+        current = state.__dict__.get(self._name)
+        # set while a run counts it in C (a Tally): the run's hooks count on from the new value
+        counting = current is not None and type(current) is not int
+        state.__dict__[self._name] = current.restart(value) if counting else value
+
+
 class State:
     """The run's state shared between the Engine and its handlers.
 
@@ -460,6 +500,12 @@ class State:
         # bridge's backprop events count themselves: the attribute is the event's value
         **{event: event.value for event in BackpropEvents},
     }
+
+    # the backprop counters: read through, as a run may count them in C (:class:`_BackpropCount`)
+    backward_started = _BackpropCount()
+    backward_completed = _BackpropCount()
+    optim_step_started = _BackpropCount()
+    optim_step_completed = _BackpropCount()
 
     def __init__(self, **kwargs: Any) -> None:
         self.iteration: int = 0
@@ -505,7 +551,8 @@ class State:
 
     def __repr__(self) -> str:
         lines = ["State:\n"]
-        for attr, value in self.__dict__.items():
+        for attr in self.__dict__:
+            value = getattr(self, attr)  # a backprop counter may be a Tally: its value
             # Numbers and strings are shown, anything else (tensors, loaders, dicts) by type.
             shown = value if isinstance(value, (numbers.Number, str)) else type(value)
             lines.append(f"\t{attr}: {shown}\n")

@@ -30,6 +30,7 @@ from bridge.engine.events import (
     State,
     _check_signature,
 )
+from bridge.engine.tally import Tally
 
 __all__ = ["EventRegistry", "EventName", "Handler"]
 
@@ -126,6 +127,7 @@ class EventRegistry:
             self._allowed_events.append(e)
             if not isinstance(e, BackpropEvents) and (e.name if isinstance(e, EventEnum) else e) in _BACKPROP_NAMES:
                 self._backprop_names_taken = True
+                self._count_in_python(*BackpropEvents)  # which then counts nothing
             if event_to_attr and e in event_to_attr:
                 State.event_to_attr[e] = event_to_attr[e]
         # the state needs counters for the new events
@@ -186,7 +188,10 @@ class EventRegistry:
         except ValueError:
             _check_signature(handler, "handler", *(event_args + args), **kwargs)
             takes_engine = False
-        self._event_handlers[_key(event_name)].append((handler, takes_engine, args, kwargs))
+        key = _key(event_name)
+        self._event_handlers[key].append((handler, takes_engine, args, kwargs))
+        if key in _BACKPROP_NAMES:
+            self._count_in_python(BackpropEvents[key])  # a run's hooks now fire it
         self.logger.debug(f"Added handler for event {event_name}")
         return RemovableEventHandle(event_name, handler, self)
 
@@ -290,12 +295,54 @@ class EventRegistry:
 
     def _fire_counted(self, event: EventEnum) -> None:
         """Count backprop ``event`` in ``state`` and fire it, as the iteration counts itself before ITERATION_STARTED."""
+        self._count_in_python(event)  # in case a run of this engine counts it in C
         self._fire_counted_as(State.event_to_attr[event], event)
 
     def _counted(self, event: EventEnum) -> Callable[..., None]:
         """:meth:`_fire_counted` for ``event`` as a framework hook's stand-in: it takes (and ignores)
-        the hook's arguments, and looks the counter up once instead of once per fire."""
-        return functools.partial(self._fire_counted_as, State.event_to_attr[event], event)
+        the hook's arguments, and looks the counter up once instead of once per fire.
+
+        While nothing handles ``event``, the stand-in only counts, without a Python call: a
+        :class:`~bridge.engine.tally.Tally`'s hook, turned into the Python firer in place when a
+        handler is added. Whoever asks for stand-ins calls :meth:`_count_in_python` when its run ends.
+
+        Example:
+            >>> from bridge.engine import Engine, BackpropEvents
+            >>> engine = Engine(lambda e, b: b)
+            >>> hook = engine._counted(BackpropEvents.BACKWARD_COMPLETED)
+            >>> hook(), hook()  # what Lightning's hook calls get back: a count, no Python frame
+            (0, 1)
+            >>> _ = engine.add_event_handler(BackpropEvents.BACKWARD_COMPLETED, lambda e: print(e.state.backward_completed))
+            >>> hook()
+            3
+        """
+        attr = State.event_to_attr[event]
+        if self._backprop_names_taken or self._event_handlers.get(event._name_):
+            return functools.partial(self._fire_counted_as, attr, event)
+        counts = self.state.__dict__
+        if not isinstance(counts[attr], Tally):
+            counts[attr] = Tally(counts[attr])
+        return counts[attr].hook()
+
+    def _count_in_python(self, *events: EventEnum) -> None:
+        """The stand-ins of :meth:`_counted` that count ``events`` in C fire them in Python from now on,
+        and ``state`` holds their counts as numbers (when a handler is added, and when the run ends).
+
+        Example:
+            >>> from bridge.engine import Engine, BackpropEvents
+            >>> engine = Engine(lambda e, b: b)
+            >>> hook = engine._counted(BackpropEvents.OPTIM_STEP_STARTED)
+            >>> _ = hook(), hook()
+            >>> engine._count_in_python(*BackpropEvents)
+            >>> engine.state.__dict__["optim_step_started"], hook(), engine.state.optim_step_started
+            (2, None, 3)
+        """
+        counts = self.state.__dict__
+        for event in events:
+            attr = State.event_to_attr[event]
+            tally = counts.get(attr)
+            if isinstance(tally, Tally):
+                counts[attr] = tally.hand_over(self._fire_counted_as, attr, event)
 
     def _fire_counted_as(self, attr: str, event: EventEnum, *hook_args: object) -> None:
         # Four per training step, so one frame each: it fires as _fire_event does, inline.

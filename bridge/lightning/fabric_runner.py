@@ -53,6 +53,7 @@ from lightning_fabric.wrappers import _FabricModule
 from torch.utils.data import DataLoader
 
 from bridge.engine.engine import Engine
+from bridge.engine.events import BackpropEvents
 from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import OptimizersConfig, RunSpec
 from bridge.lightning.hook_table import hook
@@ -212,6 +213,7 @@ class FabricRunner:
             status = "success"
         finally:
             engine._set_driver(previous)
+            engine._count_in_python(*BackpropEvents)  # the driver's stand-ins are done counting
             restore_placement(spec.model, device, raw)
             for logger in fabric.loggers:  # as a Trainer's teardown does: flush what was logged
                 logger.finalize(status)

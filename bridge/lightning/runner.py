@@ -29,6 +29,7 @@ from torch import Tensor
 from torch.utils.hooks import RemovableHandle
 
 from bridge.engine.engine import Engine
+from bridge.engine.events import BackpropEvents
 from bridge.engine.loop import Phase, RunLoop
 from bridge.engine.runners import RunSpec
 from bridge.lightning.hook_table import HOOK_TO_PHASE, Hook, dispatch_hooks
@@ -334,13 +335,15 @@ class _RunCallback(BackpropHooks):
         self.release_optimizers()
 
     def release_optimizers(self) -> None:
-        """The fit is over: the optimizers lose the run's step counting hooks and step wrappers.
+        """The fit is over: the optimizers lose the run's step counting hooks and step wrappers, and
+        the engine's state holds its backprop counts as numbers (:meth:`Engine._counted`).
 
         Again after the fit (the runner's cleanup, also where the module dispatched this callback's
         hooks and Lightning had no ``on_exception`` to call): a second time does nothing.
         """
         self._driver.steps.stop()
         self.unwrap_steps()
+        self._driver.engine._count_in_python(*BackpropEvents)
 
 
 def _log_metrics(engine: Engine, sync: bool) -> None:
