@@ -192,3 +192,13 @@ def test_the_engines_stand_in_fires_what_handles_the_event_when_added() -> None:
     hook("loss")
     assert fired == [3] and engine.last_event_name is BackpropEvents.BACKWARD_STARTED
     assert type(engine.state.__dict__["backward_started"]) is int
+
+
+def test_an_engine_callbacks_firing_while_a_run_counts_in_c_counts_in_python_first() -> None:
+    # BackpropHooks._fire (EngineCallback's path) on an engine whose run's stand-ins count in C
+    engine = Engine(lambda e, b: b)
+    hook = engine._counted(BackpropEvents.BACKWARD_STARTED)
+    hook()
+    engine._fire_counted(BackpropEvents.BACKWARD_STARTED)
+    hook()
+    assert engine.state.backward_started == 3

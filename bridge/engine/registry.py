@@ -295,8 +295,10 @@ class EventRegistry:
 
     def _fire_counted(self, event: EventEnum) -> None:
         """Count backprop ``event`` in ``state`` and fire it, as the iteration counts itself before ITERATION_STARTED."""
-        self._count_in_python(event)  # in case a run of this engine counts it in C
-        self._fire_counted_as(State.event_to_attr[event], event)
+        attr = State.event_to_attr[event]
+        if type(self.state.__dict__[attr]) is not int:  # a run of this engine counts it in C (a Tally)
+            self._count_in_python(event)
+        self._fire_counted_as(attr, event)
 
     def _counted(self, event: EventEnum) -> Callable[..., None]:
         """:meth:`_fire_counted` for ``event`` as a framework hook's stand-in: it takes (and ignores)
