@@ -465,9 +465,9 @@ class _BackpropCount:
 
     def __set__(self, state: State, value: int) -> None:
         current = state.__dict__.get(self._name)
-        # set while a run counts it in C (a Tally): the run's hooks count on from the new value
-        counting = current is not None and type(current) is not int
-        state.__dict__[self._name] = current.restart(value) if counting else value
+        if current is not None and type(current) is not int:
+            value = current.restart(value)  # a run counts it in C (a Tally): its hooks count on from ``value``
+        state.__dict__[self._name] = value
 
 
 class State:
