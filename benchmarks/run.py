@@ -110,6 +110,30 @@ def compute_workload(iters: int, width: int = 1024) -> Workload:
     return Workload("compute", make, Batches(items), val)
 
 
+def issue_compute_workload(iters: int) -> Workload:
+    """Issue 11's compute-bound step: MLP 512-2048-10, batch 512 (~40 ms a step on this machine).
+
+    At that size Lightning's own ~0.3 ms per step is under 1%; at ``compute_workload``'s ~5 ms
+    it is ~6%, more than the 3% the issue allows over plain torch, whatever bridge does.
+
+    Example:
+        >>> [tuple(t.shape) for t in issue_compute_workload(2).batches.items[0]]
+        [(512, 512), (512,)]
+    """
+    g = torch.Generator().manual_seed(2)
+    items = [(torch.randn(512, 512, generator=g), torch.randint(0, 10, (512,), generator=g)) for _ in range(iters)]
+
+    def make() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(512, 2048), nn.ReLU(), nn.Linear(2048, 10))
+
+    return Workload("issue-compute", make, Batches(items))
+
+
+#: the runners of the issue's compute-bound targets (and Ignite's two), on its ~40 ms step
+ISSUE_COMPUTE_RUNNERS = ("torch", "ignite", "bridge_engine_fabric", "pl_manual_raw", "bridge_engine")
+
+
 def faq_workload(iters_per_epoch: int, epochs: int) -> Workload:
     """Trainer + an evaluator Engine run every epoch on a 1-batch validation set."""
     w = compute_workload(iters_per_epoch, width=64)
@@ -500,14 +524,14 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     args = parser.parse_args(argv)
     say: Callable[..., None] = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     if args.smoke:
-        sizes = dict(over=20, comp=4, width=32, faq=(4, 2), every=(20, 10), short=3, ddp=0, reps=1, imports=0,
-                     share=(50, 1, 1))  # fmt: skip
+        sizes = dict(over=20, comp=4, width=32, issue_comp=2, faq=(4, 2), every=(20, 10), short=3, ddp=0, reps=1,
+                     imports=0, share=(50, 1, 1))  # fmt: skip
     elif args.quick:
-        sizes = dict(over=400, comp=15, width=512, faq=(5, 5), every=(300, 100), short=20, ddp=300, reps=3, imports=1,
-                     share=(500, 3, 2))  # fmt: skip
+        sizes = dict(over=400, comp=15, width=512, issue_comp=5, faq=(5, 5), every=(300, 100), short=20, ddp=300,
+                     reps=3, imports=1, share=(500, 3, 2))  # fmt: skip
     else:
-        sizes = dict(over=3000, comp=150, width=1024, faq=(10, 20), every=(1000, 100), short=100, ddp=1500, reps=5,
-                     imports=3, share=(1000, 6, 5))  # fmt: skip
+        sizes = dict(over=3000, comp=150, width=1024, issue_comp=25, faq=(10, 20), every=(1000, 100), short=100,
+                     ddp=1500, reps=5, imports=3, share=(1000, 6, 5))  # fmt: skip
 
     warnings.filterwarnings("ignore")
     import logging
@@ -527,6 +551,9 @@ def main(argv: Optional[list[str]] = None, quiet: bool = False) -> dict[str, Any
     for w in (overhead_workload(sizes["over"]), compute_workload(sizes["comp"], sizes["width"])):
         say(f"{w.name}: {len(w.batches)} iterations x {sizes['reps']} interleaved repetitions")
         results[w.name] = bench(w, sizes["reps"], RUNNERS)
+    w = issue_compute_workload(sizes["issue_comp"])
+    say(f"{w.name}: {len(w.batches)} iterations x {sizes['reps']} interleaved repetitions")
+    results[w.name] = bench(w, sizes["reps"], {name: RUNNERS[name] for name in ISSUE_COMPUTE_RUNNERS})
 
     from benchmarks.share import measure
 
@@ -649,7 +676,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:
     run the same user code, so what differs is the framework. Wall-clock ratios of the whole
     runs are in the tables, next to an A/A control that shows how far they move on their own.
     """
-    o, c, share = r["overhead"], r["compute"], r["share"]
+    o, c, big, share = r["overhead"], r["compute"], r["issue-compute"], r["share"]
 
     def with_share(res: dict[str, Result], name: str, base: str) -> float:
         return (res[base].per_iter + share[name] - share[base]) / res[base].per_iter
@@ -663,11 +690,15 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool, float]]:
     if r.get("ddp"):
         two = {name: statistics.median(t) for name, t in r["ddp"].items()}
         checks.append(("bridge Fabric runner / ignite idist.Parallel (2 DDP processes)", two["bridge"] / two["ignite"], 1.1))
+    # the issue's compute-bound targets are for its ~40 ms step; on the ~5 ms one Lightning's own
+    # cost alone is more than 3% over torch (its ×torch is in that table), bridge's is checked
     checks += [
-        ("bridge_engine / pl_manual_raw (compute-bound, baseline + bridge's own cost)",
+        ("bridge_engine / pl_manual_raw (compute-bound ~5 ms, baseline + bridge's own cost)",
          with_share(c, "bridge_engine", "pl_manual_raw"), 1.01),
-        ("bridge_engine / torch (compute-bound, torch + Lightning's and bridge's own cost)",
-         with_share(c, "bridge_engine", "torch"), 1.03),
+        ("bridge_engine / pl_manual_raw (compute-bound ~40 ms, baseline + bridge's own cost)",
+         with_share(big, "bridge_engine", "pl_manual_raw"), 1.01),
+        ("bridge_engine / torch (compute-bound ~40 ms, torch + Lightning's and bridge's own cost)",
+         with_share(big, "bridge_engine", "torch"), 1.03),
     ]  # fmt: skip
     if r["imports"]:
         for mod in ("bridge", "bridge.engine"):
@@ -694,14 +725,22 @@ def _vs_baseline(res: dict[str, Result], name: str) -> str:
     return f"{paired_ratio(res, name, base):.3f} × {base}" if base else "—"
 
 
+#: each workload's results key and its table's heading
+WORKLOAD_TITLES = {
+    "overhead": "overhead-bound workload",
+    "compute": "compute-bound workload (~5 ms step)",
+    "issue-compute": "compute-bound at the issue's size (MLP 512-2048-10, batch 512: ~40 ms step)",
+}
+
+
 def render(r: dict[str, Any]) -> str:
     """Markdown tables for ``results.md``."""
     lines = [f"Benchmark results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"torch threads {torch.get_num_threads()}, sizes {r['sizes']})", ""]
-    for wname in ("overhead", "compute"):
+    for wname, title in WORKLOAD_TITLES.items():
         res = r[wname]
         base = res["torch"].per_iter
-        lines += [f"### {wname}-bound workload", "",
+        lines += [f"### {title}", "",
                   "| runner | µs/iter | overhead vs torch (µs/iter) | ×torch | × its baseline (same user code) | ×ignite "
                   "| first iter (ms) | run total (ms) | RSS growth (MB) | weights == torch |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -763,11 +802,11 @@ def chart(r: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, wname in zip(axes, ("overhead", "compute")):
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+    for ax, wname in zip(axes, WORKLOAD_TITLES):
         names = list(r[wname])
         ax.barh(names, [r[wname][n].per_iter * 1e6 for n in names], color="tab:blue")
-        ax.set_title(f"{wname}-bound: µs per iteration (median)")
+        ax.set_title(f"{wname}: µs per iteration (median)")
         ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.run import PAIRS, RUNNERS, main
+from benchmarks.run import ISSUE_COMPUTE_RUNNERS, PAIRS, RUNNERS, main
 
 
 def test_benchmark_smoke(tmp_path: Path) -> None:
@@ -13,6 +13,9 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
         assert set(results[workload]) == set(RUNNERS)  # every runner reported
         bad = [name for name, r in results[workload].items() if not r.weights_ok]
         assert not bad, f"{workload}: runners whose final weights differ from plain PyTorch: {bad}"
+    # the issue's own compute-bound step (~40 ms), for the runners its targets compare
+    assert list(results["issue-compute"]) == list(ISSUE_COMPUTE_RUNNERS)
+    assert all(r.weights_ok for r in results["issue-compute"].values())
     assert all(entry["ok"] for entry in results["faq"].values())
     assert set(results["faq"]) == {"ignite", "bridge"}
     every = results["validate_every"]
