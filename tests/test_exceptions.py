@@ -537,6 +537,40 @@ def test_keyboard_interrupt_is_ignites(how: str, handler: str) -> None:
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+class CtrlCAtThirdBatchStart(pl.LightningModule):
+    """Automatic optimization; a Ctrl-C arrives in its own ``on_train_batch_start`` (Lightning's code, between phases)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 1)
+        self.steps = 0
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if batch_idx == 2 and self.steps == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        self.steps += 1
+        return self.layer(batch).pow(2).mean()
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def test_a_ctrl_c_in_a_driven_modules_hook_lands_at_its_step() -> None:
+    # create_lightning_trainer: the deferred KeyboardInterrupt goes into the loop where the step
+    # would run, so neither training_step nor Lightning's backward and optimizer step run for it
+    from bridge.lightning import create_lightning_trainer
+
+    module = CtrlCAtThirdBatchStart()
+    engine = create_lightning_trainer(module)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run([torch.ones(4, 2)] * 4, max_epochs=1)
+    assert (engine.state.iteration, module.steps) == (3, 2)
+    assert [getattr(engine.state, event.value) for event in be.BackpropEvents] == [2, 2, 2, 2]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 @pytest.mark.parametrize("runner", RUNNERS)
 def test_keyboard_interrupt_in_a_nested_evaluator_leaves_both_runs(runner: str) -> None:
     interrupt = KeyboardInterrupt()

@@ -390,7 +390,19 @@ class _LoopStep:
 
     def __call__(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
         self.link.step_args = (args, kwargs)
-        return self.driver.step()
+        # the driver's step inline, one frame less every step (a driven module's run has no
+        # FirstStepCheck, which stands for driver.step in a spawned Engine run, nor a StepCounter)
+        driver = self.driver
+        loop = driver.loop
+        if loop.waiting is _STEP and not driver.interrupt_pending:
+            try:
+                if loop.resume() >= _RUN_END:
+                    driver.stop()
+            except StopIteration:
+                driver.stop()
+        else:
+            driver.at(_STEP)
+        return driver.engine.state.output
 
 
 def _overrides_batch_start(hook: Callable[..., Any]) -> bool:
