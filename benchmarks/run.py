@@ -117,9 +117,11 @@ def compute_workload(iters: int, width: int = 1024) -> Workload:
 
 
 def issue_compute_workload(iters: int) -> Workload:
-    """Issue 11's compute-bound step: MLP 512-2048-10, batch 512 (~40 ms a step as the issue measured it, ~16 ms on two torch threads).
+    """Issue 11's compute-bound step: MLP 512-2048-10, batch 512.
 
-    At that size Lightning's own ~0.3 ms per step is under 1%; at ``compute_workload``'s ~5 ms
+    ~40 ms a step as the issue measured it (one torch thread), ~16 ms on this benchmark's two.
+
+    At that size Lightning's own ~0.3 ms per step is 1-2%; at ``compute_workload``'s ~5 ms
     it is ~6%, more than the 3% the issue allows over plain torch, whatever bridge does.
 
     Example:
