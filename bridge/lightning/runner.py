@@ -329,12 +329,12 @@ class _RunCallback(BackpropHooks):
         if phase is _EPOCH_END:
             _log_metrics(driver.engine, sync=trainer.world_size > 1)
         elif phase is _RUN_END:
-            self.release_optimizers()
+            self.release_fit()
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
-        self.release_optimizers()
+        self.release_fit()
 
-    def release_optimizers(self) -> None:
+    def release_fit(self) -> None:
         """The fit is over: the optimizers lose the run's step counting hooks and step wrappers, and
         the engine's state holds its backprop counts as numbers (:meth:`Engine._counted`).
 
@@ -548,7 +548,7 @@ class TrainerRunner:
                     # that hook's event raised it (STARTED, EPOCH_STARTED, ...): Ignite's run-level handling
                     loop.fail(e)
             finally:
-                callback.release_optimizers()
+                callback.release_fit()
                 if driver.sync is not None:
                     driver.sync.remove()
                 restore_strategy(trainer.strategy)
